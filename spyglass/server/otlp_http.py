@@ -1,0 +1,127 @@
+"""OTLP/HTTP receiver: ``POST /v1/traces`` (plus ``/v1/logs`` and ``/v1/metrics``, acknowledged).
+
+Answers in the request's own encoding, as the OTLP spec asks: protobuf requests get an
+``application/x-protobuf`` ``ExportTraceServiceResponse`` (or ``google.rpc.Status`` on error),
+JSON requests get JSON. A 200 means every accepted span is committed; rejected spans are
+reported through ``partial_success``.
+
+``/v1/logs``: OTel GenAI instrumentations up to semconv 1.36 send message *events* as log
+records. They are acknowledged (200) and counted in ``spyglass_otlp_log_requests`` but not
+yet attached to spans.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request, Response
+
+from spyglass.ingest import IngestError, decode_request, encode_error, encode_response
+from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
+from spyglass.server.ingest_flow import accept, normalize_and_enrich
+from spyglass.server.services import Services
+from spyglass.store.meta import Scope
+from spyglass.store.writer import WriterOverloaded
+
+router = APIRouter(tags=["ingest"])
+
+_JSON = "application/json"
+_PROTOBUF = "application/x-protobuf"
+
+
+def wire_encoding(content_type: str | None) -> str:
+    """``json`` for JSON bodies, ``protobuf`` otherwise (also the answer for unknown types)."""
+    return "json" if (content_type or "").split(";")[0].strip().lower() == _JSON else "protobuf"
+
+
+def _error(encoding: str, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    body, content_type = encode_error(encoding, status, message)
+    return Response(body, status_code=status, media_type=content_type, headers=headers)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing to buffer more than ``limit`` bytes (checked while reading)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/v1/traces",
+    summary="OTLP/HTTP trace export (protobuf or JSON, gzip/deflate)",
+    responses={200: {"content": {_PROTOBUF: {}, _JSON: {}}}},
+)
+async def export_traces(request: Request) -> Response:
+    services: Services = request.app.state.services
+    started = time.perf_counter()
+    response = await _export_traces(request, services, started)
+    services.metrics.requests.labels("/v1/traces", str(response.status_code)).inc()
+    return response
+
+
+async def _export_traces(request: Request, services: Services, started: float) -> Response:
+    settings = services.settings
+    content_type = request.headers.get("content-type")
+    encoding = wire_encoding(content_type)
+    try:
+        key = authenticate(services.meta, key_from_headers(request.headers), Scope.INGEST)
+        limiter = request.app.state.rate_limiter
+        limiter.check(key.id)
+    except AuthFailure as exc:
+        return _error(encoding, exc.status, exc.message, {"Retry-After": "1"} if exc.status == 429 else None)
+    try:
+        body = await _read_body(request, settings.max_raw_body_bytes)
+    except _BodyTooLarge:
+        return _error(encoding, 413, f"request body exceeds {settings.max_raw_body_bytes} bytes")
+    content_encoding = request.headers.get("content-encoding")
+
+    def prepare() -> object:
+        decoded = decode_request(body, content_type, content_encoding, settings.max_body_bytes)
+        return normalize_and_enrich(decoded, key.project_id)
+
+    try:
+        outcome = await accept(services, "http", key.project_id, prepare, started)
+    except IngestError as exc:
+        return _error(encoding, exc.status, exc.message)
+    except WriterOverloaded as exc:
+        return _error(encoding, 503, f"server overloaded, retry later ({exc})", {"Retry-After": "1"})
+    payload, media_type = encode_response(encoding, outcome.rejected, outcome.message)
+    return Response(payload, status_code=200, media_type=media_type)
+
+
+async def _acknowledge(request: Request, signal: str) -> Response:
+    services: Services = request.app.state.services
+    encoding = wire_encoding(request.headers.get("content-type"))
+    try:
+        authenticate(services.meta, key_from_headers(request.headers), Scope.INGEST)
+        await _read_body(request, services.settings.max_raw_body_bytes)
+    except AuthFailure as exc:
+        return _error(encoding, exc.status, exc.message)
+    except _BodyTooLarge:
+        return _error(encoding, 413, f"request body exceeds {services.settings.max_raw_body_bytes} bytes")
+    services.metrics.log_records.labels(signal).inc()
+    services.metrics.requests.labels(f"/v1/{signal}", "200").inc()
+    # An empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON.
+    return Response(b"{}" if encoding == "json" else b"", media_type=_JSON if encoding == "json" else _PROTOBUF)
+
+
+@router.post("/v1/logs", summary="OTLP/HTTP logs: acknowledged and counted, not stored yet")
+async def export_logs(request: Request) -> Response:
+    return await _acknowledge(request, "logs")
+
+
+@router.post("/v1/metrics", summary="OTLP/HTTP metrics: acknowledged and counted, not stored")
+async def export_metrics(request: Request) -> Response:
+    return await _acknowledge(request, "metrics")

@@ -1,0 +1,42 @@
+"""``Services``: everything the app needs, built once by ``spyglass.cli.serve``.
+
+Other components extend the server through ``background_tasks`` (async callables started
+with the app and cancelled when it stops: alerts append their evaluation loop here) and
+``routers`` (mounted after the core API: the web UI, the alerts API).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter
+
+from spyglass.server.settings import Settings
+from spyglass.server.telemetry import ServerMetrics
+from spyglass.store.meta import MetaStore
+
+if TYPE_CHECKING:
+    from spyglass.store.duckdb import DuckDBStore
+    from spyglass.store.writer import BatchWriter
+
+BackgroundTask = Callable[[], Awaitable[None]]
+
+
+def wall_clock_ns() -> int:
+    return time.time_ns()
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    store: DuckDBStore
+    meta: MetaStore
+    writer: BatchWriter
+    metrics: ServerMetrics = field(default_factory=ServerMetrics)
+    clock: Callable[[], int] = wall_clock_ns  # now, in ns since the epoch (tests may freeze it)
+    background_tasks: list[BackgroundTask] = field(default_factory=list)
+    # Routers other components contribute (web UI, alerts API), mounted after the core ones.
+    routers: list[APIRouter] = field(default_factory=list)

@@ -1,0 +1,74 @@
+"""The server's own metrics, in Prometheus text format at ``GET /metrics``.
+
+A private ``CollectorRegistry`` (not the process-global one) so that several apps in one
+process (tests) never collide, and so nothing a library registers leaks into our output.
+Gauges that mirror live state (writer queue depth, store size) are read at scrape time
+through callbacks rather than updated on the hot path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class ServerMetrics:
+    """Counters and histograms the server updates; ``render()`` gives the exposition text."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "spyglass_http_requests", "HTTP/gRPC requests by endpoint and status", ["endpoint", "status"], registry=r
+        )
+        self.spans_accepted = Counter(
+            "spyglass_spans_accepted", "Spans committed to the store", ["transport"], registry=r
+        )
+        self.spans_rejected = Counter(
+            "spyglass_spans_rejected", "Spans rejected at ingest (partial success)", ["transport"], registry=r
+        )
+        self.log_records = Counter(
+            "spyglass_otlp_log_requests", "OTLP /v1/logs and /v1/metrics requests acknowledged and dropped", ["signal"], registry=r
+        )
+        self.ingest_seconds = Histogram(
+            "spyglass_ingest_seconds",
+            "Ingest request latency from body read to commit acknowledgement",
+            ["transport"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=r,
+        )
+        self.writer_batches = Counter("spyglass_writer_batches", "Batches committed by the writer", registry=r)
+        self.writer_commit_seconds = Histogram(
+            "spyglass_writer_commit_seconds",
+            "Time to commit one writer batch",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=r,
+        )
+        self.writer_queue_depth = Gauge("spyglass_writer_queue_depth", "Spans waiting in the writer queue", registry=r)
+        self.store_size_bytes = Gauge("spyglass_store_size_bytes", "Bytes used by the data directory", registry=r)
+
+    def watch_queue_depth(self, read: Callable[[], float]) -> None:
+        self.writer_queue_depth.set_function(read)
+
+    def watch_data_dir(self, data_dir: Path) -> None:
+        self.store_size_bytes.set_function(lambda: float(dir_size_bytes(data_dir)))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def dir_size_bytes(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:  # a file rotated away between listing and stat
+                pass
+    return total
