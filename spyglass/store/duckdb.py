@@ -1,0 +1,459 @@
+"""DuckDB event store: one ``events.duckdb`` file in the data dir (the only duckdb import).
+
+Writes bulk-load pyarrow tables built column by column from the canonical spans (no
+``executemany``), de-duplicate against the stored spans of the touched traces only (bounded
+by the time range those traces already cover, so zonemaps on ``start_time_ns`` prune the
+scan and the cost stays flat as the table grows), and recompute the ``traces`` rollup of
+every touched trace from the stored spans, all in one transaction.
+
+Threading: ``write_batch``/``write_feedback`` serialise on a lock (one writer at a time);
+``query`` runs on a per-thread cursor so readers on several threads do not block each
+other (DuckDB MVCC gives each a consistent snapshot). Every method blocks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import sqlglot.expressions as exp
+
+from spyglass.model.span import LlmSpan, Message
+from spyglass.store.base import Feedback, StoreError, WriteStats
+from spyglass.store.schema import PREVIEW_CHARS, TABLES, Column
+
+DB_FILE_NAME = "events.duckdb"
+
+_DUCK_TYPES = {
+    "id": "VARCHAR",
+    "lowcard": "VARCHAR",  # DuckDB dictionary-compresses low-cardinality strings itself
+    "text": "VARCHAR",
+    "json": "VARCHAR",  # JSON text; parsed by the query layer, never filtered in SQL
+    "int64": "BIGINT",
+    "float64": "DOUBLE",
+    "bool": "BOOLEAN",
+    "ts_ns": "BIGINT",
+    "str_list": "VARCHAR[]",
+    "str_map": "MAP(VARCHAR, VARCHAR)",
+}
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "id": pa.string(),
+    "lowcard": pa.string(),
+    "text": pa.string(),
+    "json": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "ts_ns": pa.int64(),
+    "str_list": pa.list_(pa.string()),
+    "str_map": pa.map_(pa.string(), pa.string()),
+}
+
+# Ranking used for a trace's "worst" error class (higher = worse for an on-call engineer).
+ERROR_CLASS_SEVERITY = {
+    "other": 1,
+    "tool_error": 2,
+    "validation": 3,
+    "content_filter": 4,
+    "rate_limit": 5,
+    "timeout": 6,
+    "provider_5xx": 7,
+    "auth": 8,
+}
+
+
+def _ddl(table: str, columns: Sequence[Column]) -> str:
+    cols = ", ".join(f"{c.name} {_DUCK_TYPES[c.type]}" for c in columns)
+    return f"CREATE TABLE IF NOT EXISTS {table} ({cols})"
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in TABLES[table]])
+
+
+def _str_value(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return str(v)
+    return orjson.dumps(v, default=str).decode()
+
+
+def _map_array(dicts: list[dict[str, Any]]) -> pa.Array:
+    """Build a MAP(string,string) arrow array from flat offsets (much faster than tuples)."""
+    offsets = [0]
+    keys: list[str] = []
+    values: list[str] = []
+    for d in dicts:
+        for k, v in d.items():
+            if v is None:
+                continue
+            keys.append(k)
+            values.append(_str_value(v))
+        offsets.append(len(keys))
+    return pa.MapArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), pa.array(values, pa.string())
+    )
+
+
+def _json(v: Any) -> str | None:
+    if v is None or (isinstance(v, list | dict) and not v):
+        return None
+    return orjson.dumps(v, default=str).decode()
+
+
+def _messages_text(messages: list[Message], last_user: bool) -> str | None:
+    if not messages:
+        return None
+    if last_user:
+        for m in reversed(messages):
+            if m.role == "user" and m.content:
+                return m.content
+    texts = [m.content for m in messages if m.content]
+    return "\n".join(texts) if texts else None
+
+
+def _preview(s: str | None) -> str | None:
+    return s[:PREVIEW_CHARS] if s else None
+
+
+def input_preview(span: LlmSpan) -> str | None:
+    """The text a list shows as a span's input: last user message, else the generic input."""
+    return _preview(
+        _messages_text(span.input_messages, last_user=True)
+        or span.input_value
+        or span.retrieval_query
+        or span.tool_arguments
+    )
+
+
+def output_preview(span: LlmSpan) -> str | None:
+    return _preview(_messages_text(span.output_messages, last_user=False) or span.output_value or span.tool_result)
+
+
+def _span_arrow(spans: Sequence[LlmSpan]) -> pa.Table:
+    s = spans
+    cols: dict[str, Any] = {
+        "project_id": [x.project_id for x in s],
+        "trace_id": [x.trace_id for x in s],
+        "span_id": [x.span_id for x in s],
+        "parent_span_id": [x.parent_span_id or None for x in s],
+        "start_time_ns": [x.start_time_ns for x in s],
+        "end_time_ns": [x.end_time_ns for x in s],
+        "duration_ms": [max(0, x.end_time_ns - x.start_time_ns) / 1e6 for x in s],
+        "name": [x.name for x in s],
+        "kind": [str(x.kind) for x in s],
+        "status": [str(x.status) for x in s],
+        "status_message": [x.status_message for x in s],
+        "error_type": [x.error_type for x in s],
+        "error_class": [None if x.error_class is None else str(x.error_class) for x in s],
+    }
+    for name in (
+        "provider", "operation", "request_model", "response_model", "response_id", "finish_reason",
+        "is_stream", "ttft_ms", "input_tokens", "output_tokens", "cache_read_tokens",
+        "cache_write_tokens", "reasoning_tokens", "total_tokens", "cost_input_usd", "cost_output_usd",
+        "cost_total_usd", "refusal", "schema_valid", "prompt_name", "prompt_version", "session_id",
+        "user_id", "tenant_id", "feature", "environment", "release", "service_name", "tool_name",
+        "tool_call_id", "tool_status", "guardrail_decision", "guardrail_rule", "agent_name",
+        "index_version", "scope_name",
+    ):  # fmt: skip
+        cols[name] = [getattr(x, name) for x in s]
+    cols["tags"] = [x.tags or None for x in s]
+    cols["input_preview"] = [input_preview(x) for x in s]
+    cols["output_preview"] = [output_preview(x) for x in s]
+    schema = arrow_schema("spans")
+    arrays = []
+    for f in schema:
+        if f.name in ("attributes", "metadata"):
+            arrays.append(_map_array([getattr(x, f.name) for x in s]))
+        else:
+            arrays.append(pa.array(cols[f.name], f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _payload_arrow(spans: Sequence[LlmSpan]) -> pa.Table:
+    s = spans
+    cols: dict[str, list[Any]] = {
+        "project_id": [x.project_id for x in s],
+        "trace_id": [x.trace_id for x in s],
+        "span_id": [x.span_id for x in s],
+        "start_time_ns": [x.start_time_ns for x in s],
+        "system_instructions": [x.system_instructions for x in s],
+        "input_messages": [_json(x.input_messages) for x in s],
+        "output_messages": [_json(x.output_messages) for x in s],
+        "tool_calls": [_json(x.tool_calls) for x in s],
+        "settings": [_json(x.settings) for x in s],
+        "output_json_schema": [_json(x.output_json_schema) for x in s],
+        "prompt_template": [x.prompt_template for x in s],
+        "prompt_variables": [_json(x.prompt_variables) for x in s],
+        "input_value": [x.input_value for x in s],
+        "output_value": [x.output_value for x in s],
+        "retrieval_query": [x.retrieval_query for x in s],
+        "retrieval_documents": [_json(x.retrieval_documents) for x in s],
+        "tool_arguments": [x.tool_arguments for x in s],
+        "tool_result": [x.tool_result for x in s],
+        "events": [_json(x.events) for x in s],
+        "attributes": [_json(x.attributes) for x in s],
+        "metadata": [_json(x.metadata) for x in s],
+        "resource_attributes": [_json(x.resource_attributes) for x in s],
+    }
+    schema = arrow_schema("span_payloads")
+    return pa.Table.from_arrays([pa.array(cols[f.name], f.type) for f in schema], schema=schema)
+
+
+def _severity_case(column: str) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN {v}" for k, v in ERROR_CLASS_SEVERITY.items())
+    return f"CASE {column} {whens} ELSE 0 END"
+
+
+_CONTEXT_DIMS = ("session_id", "user_id", "tenant_id", "feature", "environment", "release", "service_name")
+
+# Rollup of the touched traces, computed from the stored spans. The root is the earliest
+# parentless span; until it arrives, the earliest span whose parent is missing; failing
+# that, the earliest span. So a child never takes over the root's name or input.
+_ROLLUP_SQL = f"""
+INSERT INTO traces
+WITH s AS (
+    SELECT sp.* FROM spans sp SEMI JOIN _touched k
+        ON sp.project_id = k.project_id AND sp.trace_id = k.trace_id
+    WHERE sp.start_time_ns BETWEEN $lo AND $hi
+),
+ranked AS (
+    SELECT s.*, row_number() OVER (
+        PARTITION BY s.project_id, s.trace_id
+        ORDER BY (s.parent_span_id IS NULL) DESC, (p.span_id IS NULL) DESC, s.start_time_ns, s.span_id
+    ) AS rn
+    FROM s LEFT JOIN s p
+        ON p.project_id = s.project_id AND p.trace_id = s.trace_id AND p.span_id = s.parent_span_id
+),
+agg AS (
+    SELECT project_id, trace_id,
+        min(start_time_ns) AS start_time_ns,
+        max(end_time_ns) AS end_time_ns,
+        count(*) AS span_count,
+        count(*) FILTER (WHERE status = 'error') AS error_count,
+        count(*) FILTER (WHERE status = 'ok') AS ok_count,
+        arg_max(error_class, {_severity_case("error_class")}) FILTER (WHERE error_class IS NOT NULL) AS worst_error,
+        count(*) FILTER (WHERE kind = 'llm') AS llm_call_count,
+        sum(input_tokens) AS input_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(cache_read_tokens) AS cache_read_tokens,
+        sum(coalesce(total_tokens, input_tokens + output_tokens, input_tokens, output_tokens)) AS total_tokens,
+        sum(cost_total_usd) AS cost_usd,
+        coalesce(list_sort(list(DISTINCT request_model) FILTER (WHERE request_model IS NOT NULL)), []) AS models,
+        coalesce(list_sort(list(DISTINCT response_model) FILTER (WHERE response_model IS NOT NULL)), []) AS response_models,
+        coalesce(list_sort(list(DISTINCT provider) FILTER (WHERE provider IS NOT NULL)), []) AS providers,
+        coalesce(list_sort(list(DISTINCT CASE WHEN prompt_version IS NULL THEN NULL
+                 WHEN prompt_name IS NULL THEN prompt_version
+                 ELSE prompt_name || '@' || prompt_version END)
+             FILTER (WHERE prompt_version IS NOT NULL)), []) AS prompt_versions,
+        coalesce(list_sort(list(DISTINCT service_name) FILTER (WHERE service_name IS NOT NULL)), []) AS services,
+        {", ".join(f"arg_min({d}, start_time_ns) FILTER (WHERE {d} IS NOT NULL) AS first_{d}" for d in _CONTEXT_DIMS)},
+        arg_min(ttft_ms, start_time_ns) FILTER (WHERE kind = 'llm' AND ttft_ms IS NOT NULL) AS ttft_ms,
+        bool_or(refusal) AS refusal,
+        count(*) FILTER (WHERE schema_valid = false) AS schema_failure_count,
+        count(*) FILTER (WHERE kind = 'tool' AND (tool_status = 'error' OR status = 'error')) AS tool_error_count,
+        arg_min(input_preview, start_time_ns) FILTER (WHERE input_preview IS NOT NULL) AS first_input,
+        arg_max(output_preview, end_time_ns) FILTER (WHERE output_preview IS NOT NULL) AS last_output
+    FROM s GROUP BY project_id, trace_id
+)
+SELECT a.project_id, a.trace_id, r.span_id, r.name, a.start_time_ns, a.end_time_ns,
+    (a.end_time_ns - a.start_time_ns) / 1e6,
+    CASE WHEN a.error_count > 0 THEN 'error' WHEN a.ok_count > 0 THEN 'ok' ELSE 'unset' END,
+    coalesce(CASE WHEN r.status = 'error' THEN r.error_class END, a.worst_error),
+    a.span_count, a.error_count, a.llm_call_count, a.input_tokens, a.output_tokens,
+    a.cache_read_tokens, a.total_tokens, a.cost_usd, a.models, a.response_models, a.providers,
+    a.prompt_versions, a.services,
+    {", ".join(f"coalesce(r.{d}, a.first_{d})" for d in _CONTEXT_DIMS)},
+    a.ttft_ms, coalesce(a.refusal, false), a.schema_failure_count, a.tool_error_count,
+    coalesce(r.input_preview, a.first_input), coalesce(r.output_preview, a.last_output)
+FROM agg a JOIN ranked r ON r.project_id = a.project_id AND r.trace_id = a.trace_id AND r.rn = 1
+"""
+
+
+class DuckDBStore:
+    """Event store on one DuckDB file (``<data_dir>/events.duckdb``; in memory if None).
+
+    See the module docstring for the threading rules. ``threads``/``memory_limit`` cap
+    DuckDB's own parallelism and memory (the server shares the machine)."""
+
+    dialect = "duckdb"
+
+    def __init__(
+        self, data_dir: str | Path | None, *, threads: int | None = None, memory_limit: str | None = None
+    ) -> None:
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if data_dir is None:
+            self.path: Path | None = None
+            self._con = duckdb.connect(":memory:", config=config)
+        else:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+            self.path = Path(data_dir) / DB_FILE_NAME
+            self._con = duckdb.connect(str(self.path), config=config)
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._closed = False
+        for table, columns in TABLES.items():
+            self._con.execute(_ddl(table, columns))
+
+    # ---- writes -------------------------------------------------------------------------
+
+    def write_batch(self, spans: Sequence[LlmSpan]) -> WriteStats:
+        """See ``SpanStore.write_batch``."""
+        t0 = time.perf_counter()
+        stats = WriteStats(received=len(spans))
+        if not spans:
+            return stats
+        unique: dict[tuple[str, str, str], LlmSpan] = {}
+        for sp in spans:  # within-batch de-dup: first copy wins, like a re-send
+            unique.setdefault((sp.project_id, sp.trace_id, sp.span_id), sp)
+        batch = list(unique.values())
+        span_tbl = _span_arrow(batch)
+        payload_tbl = _payload_arrow(batch)
+        touched_keys = {(sp.project_id, sp.trace_id) for sp in batch}
+        touched = pa.table(
+            {
+                "project_id": pa.array([k[0] for k in touched_keys], pa.string()),
+                "trace_id": pa.array([k[1] for k in touched_keys], pa.string()),
+            }
+        )
+        with self._write_lock:
+            con = self._con
+            con.register("_batch_spans", span_tbl)
+            con.register("_batch_payloads", payload_tbl)
+            con.register("_touched", touched)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    lo, hi = self._stored_range(con, batch)
+                    dup_rows = con.execute(
+                        """SELECT b.project_id, b.trace_id, b.span_id FROM _batch_spans b
+                           SEMI JOIN (SELECT project_id, trace_id, span_id FROM spans
+                                      WHERE start_time_ns BETWEEN $lo AND $hi) s
+                           ON s.project_id = b.project_id AND s.trace_id = b.trace_id
+                              AND s.span_id = b.span_id""",
+                        {"lo": lo, "hi": hi},
+                    ).fetchall()
+                    if dup_rows:
+                        dups = set(dup_rows)
+                        keep = pa.array([(sp.project_id, sp.trace_id, sp.span_id) not in dups for sp in batch])
+                        con.unregister("_batch_spans")
+                        con.unregister("_batch_payloads")
+                        con.register("_batch_spans", span_tbl.filter(keep))
+                        con.register("_batch_payloads", payload_tbl.filter(keep))
+                    inserted = len(batch) - len(dup_rows)
+                    if inserted:
+                        con.execute("INSERT INTO spans SELECT * FROM _batch_spans")
+                        con.execute("INSERT INTO span_payloads SELECT * FROM _batch_payloads")
+                        con.execute(
+                            """DELETE FROM traces USING _touched k
+                               WHERE traces.project_id = k.project_id AND traces.trace_id = k.trace_id"""
+                        )
+                        con.execute(_ROLLUP_SQL, {"lo": lo, "hi": hi})
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            except duckdb.Error as e:
+                raise StoreError(f"write_batch failed: {e}") from e
+            finally:
+                for name in ("_batch_spans", "_batch_payloads", "_touched"):
+                    con.unregister(name)
+        stats.inserted = inserted
+        stats.duplicates = len(spans) - inserted
+        stats.traces_touched = len(touched_keys) if inserted else 0
+        stats.seconds = time.perf_counter() - t0
+        return stats
+
+    @staticmethod
+    def _stored_range(con: duckdb.DuckDBPyConnection, batch: list[LlmSpan]) -> tuple[int, int]:
+        """Start-time range holding every stored span of the touched traces plus the batch
+        (the rollup keeps each trace's min start / max end, so one lookup bounds the scan)."""
+        lo = min(sp.start_time_ns for sp in batch)
+        hi = max(sp.end_time_ns for sp in batch)
+        row = con.execute(
+            """SELECT min(t.start_time_ns), max(t.end_time_ns) FROM traces t SEMI JOIN _touched k
+               ON t.project_id = k.project_id AND t.trace_id = k.trace_id"""
+        ).fetchone()
+        if row and row[0] is not None:
+            lo, hi = min(lo, row[0]), max(hi, row[1])
+        return lo, hi
+
+    def write_feedback(self, feedback: Feedback) -> str:
+        """See ``SpanStore.write_feedback``."""
+        fid = feedback.id or uuid.uuid4().hex
+        created = feedback.created_at_ns or time.time_ns()
+        with self._write_lock:
+            try:
+                self._con.execute(
+                    "INSERT INTO feedback VALUES ($id, $p, $t, $r, $score, $thumbs, $comment, $source, $kind, $meta, $c)",
+                    {
+                        "id": fid,
+                        "p": feedback.project_id,
+                        "t": feedback.trace_id,
+                        "r": feedback.request_id,
+                        "score": feedback.score,
+                        "thumbs": feedback.thumbs,
+                        "comment": feedback.comment,
+                        "source": feedback.source,
+                        "kind": feedback.kind,
+                        "meta": _json(feedback.metadata),
+                        "c": created,
+                    },
+                )
+            except duckdb.Error as e:
+                raise StoreError(f"write_feedback failed: {e}") from e
+        return fid
+
+    # ---- reads --------------------------------------------------------------------------
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def query(self, sql: exp.Expression | str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """See ``SpanStore.query``. Only the params the SQL names are bound."""
+        if self._closed:
+            raise StoreError("store is closed")
+        if isinstance(sql, exp.Expression):
+            names = {p.name for p in sql.find_all(exp.Placeholder)}
+            text = sql.sql(dialect=self.dialect)
+        else:
+            names = set(params or {})
+            text = sql
+        bound = {k: v for k, v in (params or {}).items() if k in names}
+        try:
+            cur = self._cursor().execute(text, bound)
+            cols = [d[0] for d in cur.description or []]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        except duckdb.Error as e:
+            raise StoreError(f"query failed: {e}\nSQL: {text}") from e
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database file (for size measurements and clean shutdown)."""
+        with self._write_lock:
+            self._con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._write_lock:
+            self._con.close()
