@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import ORJSONResponse
 
@@ -21,7 +22,7 @@ from spyglass.server.api import ROUTERS
 from spyglass.server.auth import RateLimiter
 from spyglass.server.errors import install_error_handlers
 from spyglass.server.otlp_grpc import GrpcReceiver
-from spyglass.server.services import Services
+from spyglass.server.services import BackgroundTask, Services
 from spyglass.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await services.writer.start()
+        services.writer.start()
         if settings.grpc_port:
             app.state.grpc_receiver = GrpcReceiver(services, app.state.rate_limiter)
             await app.state.grpc_receiver.start(settings.host, settings.grpc_port)
@@ -47,7 +48,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             if app.state.grpc_receiver is not None:
                 await app.state.grpc_receiver.stop()
-            await services.writer.close()
+            await anyio.to_thread.run_sync(services.writer.stop)  # commits what is queued
             services.store.close()
             services.meta.close()
 
@@ -63,16 +64,17 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.grpc_receiver = None
     app.state.rate_limiter = RateLimiter(settings.rate_limit_rps, settings.rate_limit_burst)
     services.metrics.watch_data_dir(settings.data_dir)
+    services.metrics.watch_writer(services.writer)
     install_error_handlers(app)
     for router in (health.router, auth.router, otlp_http.router, *ROUTERS, *services.routers):
         app.include_router(router)
     return app
 
 
-async def _run_forever(task: object) -> None:
-    """Run one background task; a crash is logged, never taken down the server."""
+async def _run_forever(task: BackgroundTask) -> None:
+    """Run one background task; a crash is logged and never takes the server down."""
     try:
-        await task()  # type: ignore[operator]
+        await task()
     except asyncio.CancelledError:
         raise
     except Exception:

@@ -99,7 +99,9 @@ router = APIRouter(tags=["auth"])
 
 
 @router.get("/login", include_in_schema=True)
-def login(request: Request, key: str = Query(..., description="an API key of scope read or admin")) -> RedirectResponse:
+def login(
+    request: Request, key: str = Query(..., description="an API key of scope read or admin")
+) -> RedirectResponse:
     """Set the ``spyglass_key`` cookie (HttpOnly, SameSite=Lax) and go to the UI."""
     meta: MetaStore = request.app.state.services.meta
     try:
@@ -108,7 +110,12 @@ def login(request: Request, key: str = Query(..., description="an API key of sco
         raise ApiError(exc.status, exc.message) from None
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
-        COOKIE_NAME, key, httponly=True, samesite="lax", secure=request.url.scheme == "https", max_age=30 * 86400
+        COOKIE_NAME,
+        key,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=30 * 86400,
     )
     return response
 

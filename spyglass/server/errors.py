@@ -35,7 +35,9 @@ _CODES = {
 class ApiError(Exception):
     """An expected failure with a status, a stable code and a human message."""
 
-    def __init__(self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -43,9 +45,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_response(status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None) -> ORJSONResponse:
+def error_response(
+    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+) -> ORJSONResponse:
     return ORJSONResponse(
-        {"error": code or _CODES.get(status, "error"), "message": message}, status_code=status, headers=headers
+        {"error": code or _CODES.get(status, "error"), "message": message},
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -96,7 +102,9 @@ def _optional_handlers() -> list[tuple[type[Exception], Any]]:
         return error_response(400, f"q: {msg}", "invalid_filter")
 
     async def _overloaded(_: Request, exc: Exception) -> ORJSONResponse:
-        return error_response(503, f"writer overloaded, retry later: {exc}", "overloaded", {"Retry-After": "1"})
+        return error_response(
+            503, f"writer overloaded, retry later: {exc}", "overloaded", {"Retry-After": "1"}
+        )
 
     handlers.append((FilterError, _filter))
     handlers.append((WriterOverloaded, _overloaded))

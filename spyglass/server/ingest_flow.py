@@ -32,7 +32,9 @@ def normalize_and_enrich(decoded: Any, project_id: str) -> Any:
     return result
 
 
-async def accept(services: Services, transport: str, project_id: str, prepare: Any, started: float) -> IngestOutcome:
+async def accept(
+    services: Services, transport: str, project_id: str, prepare: Any, started: float
+) -> IngestOutcome:
     """Run ``prepare()`` (blocking; returns a ``NormalizeResult``) off the loop, then commit.
 
     Raises whatever ``prepare`` raises (``IngestError``) and ``WriterOverloaded``.

@@ -17,12 +17,14 @@ import time
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from spyglass.ingest import IngestError, decode_proto_request
+from spyglass.ingest.decode import decode_proto_request
+from spyglass.ingest.errors import IngestError
 from spyglass.server.auth import AuthFailure, RateLimiter, authenticate, key_from_headers
 from spyglass.server.ingest_flow import accept, normalize_and_enrich
 from spyglass.server.services import Services
+from spyglass.store.base import StoreError
 from spyglass.store.meta import Scope
-from spyglass.store.writer import WriterOverloaded
+from spyglass.store.writer import WriterOverloaded, WriterStopped
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,9 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
             metrics.requests.labels("grpc:Export", str(exc.status)).inc()
             await context.abort(_INGEST_CODES.get(exc.status, grpc.StatusCode.INVALID_ARGUMENT), exc.message)
             raise
-        except WriterOverloaded as exc:
+        except (WriterOverloaded, WriterStopped, StoreError) as exc:
             metrics.requests.labels("grpc:Export", "503").inc()
-            await context.abort(grpc.StatusCode.UNAVAILABLE, f"server overloaded, retry later ({exc})")
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot store now, retry later: {exc}")
             raise
         metrics.requests.labels("grpc:Export", "200").inc()
         response = trace_service_pb2.ExportTraceServiceResponse()
@@ -97,7 +99,9 @@ class GrpcReceiver:
                 ("grpc.max_send_message_length", 4 * 1024 * 1024),
             ]
         )
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceServicer(self._services, self._limiter), server)
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
+            TraceServicer(self._services, self._limiter), server
+        )
         bound = server.add_insecure_port(f"{host}:{port}")
         if bound == 0:
             raise OSError(f"cannot bind gRPC port {host}:{port}")

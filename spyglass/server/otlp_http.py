@@ -16,12 +16,15 @@ import time
 
 from fastapi import APIRouter, Request, Response
 
-from spyglass.ingest import IngestError, decode_request, encode_error, encode_response
+from spyglass.ingest import encode_error, encode_response
+from spyglass.ingest.decode import decode_request
+from spyglass.ingest.errors import IngestError
 from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
 from spyglass.server.ingest_flow import accept, normalize_and_enrich
 from spyglass.server.services import Services
+from spyglass.store.base import StoreError
 from spyglass.store.meta import Scope
-from spyglass.store.writer import WriterOverloaded
+from spyglass.store.writer import WriterOverloaded, WriterStopped
 
 router = APIRouter(tags=["ingest"])
 
@@ -95,8 +98,8 @@ async def _export_traces(request: Request, services: Services, started: float) -
         outcome = await accept(services, "http", key.project_id, prepare, started)
     except IngestError as exc:
         return _error(encoding, exc.status, exc.message)
-    except WriterOverloaded as exc:
-        return _error(encoding, 503, f"server overloaded, retry later ({exc})", {"Retry-After": "1"})
+    except (WriterOverloaded, WriterStopped, StoreError) as exc:
+        return _error(encoding, 503, f"cannot store now, retry later: {exc}", {"Retry-After": "1"})
     payload, media_type = encode_response(encoding, outcome.rejected, outcome.message)
     return Response(payload, status_code=200, media_type=media_type)
 
@@ -114,7 +117,9 @@ async def _acknowledge(request: Request, signal: str) -> Response:
     services.metrics.log_records.labels(signal).inc()
     services.metrics.requests.labels(f"/v1/{signal}", "200").inc()
     # An empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON.
-    return Response(b"{}" if encoding == "json" else b"", media_type=_JSON if encoding == "json" else _PROTOBUF)
+    return Response(
+        b"{}" if encoding == "json" else b"", media_type=_JSON if encoding == "json" else _PROTOBUF
+    )
 
 
 @router.post("/v1/logs", summary="OTLP/HTTP logs: acknowledged and counted, not stored yet")

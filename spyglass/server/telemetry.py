@@ -2,18 +2,22 @@
 
 A private ``CollectorRegistry`` (not the process-global one) so that several apps in one
 process (tests) never collide, and so nothing a library registers leaks into our output.
-Gauges that mirror live state (writer queue depth, store size) are read at scrape time
-through callbacks rather than updated on the hot path.
+Values that mirror live state (writer totals and queue depth, store size) are read at
+scrape time rather than updated on the hot path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -25,7 +29,10 @@ class ServerMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
-            "spyglass_http_requests", "HTTP/gRPC requests by endpoint and status", ["endpoint", "status"], registry=r
+            "spyglass_http_requests",
+            "HTTP/gRPC requests by endpoint and status",
+            ["endpoint", "status"],
+            registry=r,
         )
         self.spans_accepted = Counter(
             "spyglass_spans_accepted", "Spans committed to the store", ["transport"], registry=r
@@ -34,7 +41,10 @@ class ServerMetrics:
             "spyglass_spans_rejected", "Spans rejected at ingest (partial success)", ["transport"], registry=r
         )
         self.log_records = Counter(
-            "spyglass_otlp_log_requests", "OTLP /v1/logs and /v1/metrics requests acknowledged and dropped", ["signal"], registry=r
+            "spyglass_otlp_log_requests",
+            "OTLP /v1/logs and /v1/metrics requests acknowledged and dropped",
+            ["signal"],
+            registry=r,
         )
         self.ingest_seconds = Histogram(
             "spyglass_ingest_seconds",
@@ -43,18 +53,13 @@ class ServerMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=r,
         )
-        self.writer_batches = Counter("spyglass_writer_batches", "Batches committed by the writer", registry=r)
-        self.writer_commit_seconds = Histogram(
-            "spyglass_writer_commit_seconds",
-            "Time to commit one writer batch",
-            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-            registry=r,
+        self.store_size_bytes = Gauge(
+            "spyglass_store_size_bytes", "Bytes used by the data directory", registry=r
         )
-        self.writer_queue_depth = Gauge("spyglass_writer_queue_depth", "Spans waiting in the writer queue", registry=r)
-        self.store_size_bytes = Gauge("spyglass_store_size_bytes", "Bytes used by the data directory", registry=r)
 
-    def watch_queue_depth(self, read: Callable[[], float]) -> None:
-        self.writer_queue_depth.set_function(read)
+    def watch_writer(self, writer: Any) -> None:
+        """Expose the writer's own running totals (``writer.counters``) at scrape time."""
+        self.registry.register(_WriterCollector(writer))
 
     def watch_data_dir(self, data_dir: Path) -> None:
         self.store_size_bytes.set_function(lambda: float(dir_size_bytes(data_dir)))
@@ -63,12 +68,43 @@ class ServerMetrics:
         return generate_latest(self.registry)
 
 
+class _WriterCollector(Collector):
+    """Reads ``BatchWriter.counters`` (plain ints/floats updated by the writer thread)."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def collect(self) -> Iterable[Metric]:
+        c = self._writer.counters
+        yield CounterMetricFamily(
+            "spyglass_writer_batches", "Batches the writer committed or failed", value=c.batches
+        )
+        yield CounterMetricFamily(
+            "spyglass_writer_batches_failed", "Batches whose transaction failed", value=c.batches_failed
+        )
+        yield CounterMetricFamily(
+            "spyglass_writer_spans_written", "Spans newly inserted", value=c.spans_written
+        )
+        yield CounterMetricFamily(
+            "spyglass_writer_spans_duplicate", "Re-sent spans ignored", value=c.spans_duplicate
+        )
+        yield CounterMetricFamily(
+            "spyglass_writer_rejected_overloaded",
+            "Submits refused because the queue was full",
+            value=c.rejected_overloaded,
+        )
+        yield CounterMetricFamily(
+            "spyglass_writer_commit_seconds", "Seconds spent in write transactions", value=c.commit_seconds
+        )
+        yield GaugeMetricFamily(
+            "spyglass_writer_queue_depth", "Spans waiting in the writer queue", value=c.queue_spans
+        )
+
+
 def dir_size_bytes(path: Path) -> int:
     total = 0
     for root, _dirs, files in os.walk(path):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):  # a file rotated away between listing and stat
                 total += os.stat(os.path.join(root, name)).st_size
-            except OSError:  # a file rotated away between listing and stat
-                pass
     return total

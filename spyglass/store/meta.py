@@ -178,7 +178,9 @@ class MetaStore:
     def create_project(self, name: str, *, project_id: str | None = None) -> Project:
         project = Project(id=project_id or "prj_" + secrets.token_hex(8), name=name, created_at=_now())
         with self.engine.begin() as conn:
-            conn.execute(projects.insert().values(id=project.id, name=project.name, created_at=project.created_at))
+            conn.execute(
+                projects.insert().values(id=project.id, name=project.name, created_at=project.created_at)
+            )
         return project
 
     def get_project(self, project_id: str) -> Project | None:
@@ -274,6 +276,18 @@ class MetaStore:
 
     # first start ----------------------------------------------------------------------
 
+    def ensure_default_project(self) -> Project:
+        """Create the tables and the default project if missing (idempotent, race-safe)."""
+        self.create_all()
+        project = self.get_project(DEFAULT_PROJECT_ID)
+        if project is None:
+            try:
+                project = self.create_project(DEFAULT_PROJECT_NAME, project_id=DEFAULT_PROJECT_ID)
+            except sa.exc.IntegrityError:  # another process won the race
+                project = self.get_project(DEFAULT_PROJECT_ID)
+                assert project is not None
+        return project
+
     def bootstrap(self, api_key: str | None = None) -> Bootstrap:
         """Ensure the default project exists with an admin key (idempotent).
 
@@ -283,17 +297,12 @@ class MetaStore:
         """
         if api_key is not None and not api_key.startswith(KEY_PREFIX):
             raise ValueError(f"SPYGLASS_API_KEY must start with {KEY_PREFIX!r}")
-        self.create_all()
-        project = self.get_project(DEFAULT_PROJECT_ID)
-        if project is None:
-            try:
-                project = self.create_project(DEFAULT_PROJECT_NAME, project_id=DEFAULT_PROJECT_ID)
-            except sa.exc.IntegrityError:  # another process won the race
-                project = self.get_project(DEFAULT_PROJECT_ID)
-                assert project is not None
+        project = self.ensure_default_project()
         if api_key is not None:
             self.ensure_key(project.id, api_key, Scope.ADMIN, "SPYGLASS_API_KEY")
             return Bootstrap(project=project, admin_secret=None)
         if self.list_keys(project.id):
             return Bootstrap(project=project, admin_secret=None)
-        return Bootstrap(project=project, admin_secret=self.create_key(project.id, Scope.ADMIN, "initial admin").secret)
+        return Bootstrap(
+            project=project, admin_secret=self.create_key(project.id, Scope.ADMIN, "initial admin").secret
+        )
