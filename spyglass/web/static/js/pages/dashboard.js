@@ -1,0 +1,237 @@
+// Overview dashboard: KPIs with change vs the previous period, histograms, time series with
+// release markers, an outlier table and (when the alerts API exists) open alerts.
+import { api } from '../api.js';
+import { chart, axisTooltip, itemTooltip, GRID, timeAxis, valueAxis, AXIS_LABEL, SPLIT_LINE } from '../charts.js';
+import { h, mount, spinner, empty } from '../dom.js';
+import * as fmt from '../format.js';
+import { link, scopeQuery, timeWindow } from '../state.js';
+import { dataTable, statusBadge, chips } from '../components/table.js';
+
+const ZERO = { count: 0, error_rate: null, latency_ms: {}, cost_usd: {}, ttft_ms: {}, tokens: {}, feedback: {} };
+
+/** Positive feedback share, the pass-rate signal until evals exist. */
+export function positiveRate(row) {
+  const f = (row && row.feedback) || {};
+  const rated = (f.positive || 0) + (f.negative || 0);
+  return rated ? f.positive / rated : null;
+}
+
+const KPIS = [
+  { id: 'requests', label: 'Requests', value: (r) => r.count, format: fmt.count, goodWhenUp: null },
+  { id: 'error-rate', label: 'Error rate', value: (r) => r.error_rate, format: (v) => fmt.pct(v, 2), goodWhenUp: false },
+  { id: 'p95-latency', label: 'p95 latency', value: (r) => r.latency_ms && r.latency_ms.p95, format: fmt.ms, goodWhenUp: false },
+  { id: 'p95-cost', label: 'p95 cost / request', value: (r) => r.cost_usd && r.cost_usd.p95, format: fmt.usd, goodWhenUp: false },
+  { id: 'pass-rate', label: 'Positive feedback', value: positiveRate, format: (v) => fmt.pct(v, 1), goodWhenUp: true },
+];
+
+function kpiCard(spec, cur, prev) {
+  const v = spec.value(cur);
+  const p = spec.value(prev);
+  const ch = spec.id === 'error-rate' || spec.id === 'pass-rate'
+    ? (fmt.isNum(v) && fmt.isNum(p) ? v - p : null) // rates: absolute change in points
+    : fmt.change(v, p);
+  let delta = h('span', { class: 'delta muted' }, 'no previous data');
+  if (ch !== null) {
+    const up = ch > 0;
+    const flat = Math.abs(ch) < 1e-9;
+    const good = spec.goodWhenUp === null || flat ? null : (up === spec.goodWhenUp);
+    const text = spec.id === 'error-rate' || spec.id === 'pass-rate'
+      ? `${up ? '+' : ''}${(ch * 100).toFixed(2)} pts` : `${up ? '+' : ''}${(ch * 100).toFixed(1)}%`;
+    delta = h('span', { class: `delta ${good === null ? '' : good ? 'good' : 'bad'}` }, `${flat ? '→' : up ? '▲' : '▼'} ${text} vs previous`);
+  }
+  return h('div', { class: 'card kpi', 'data-kpi': spec.id },
+    h('div', { class: 'kpi-label', text: spec.label }),
+    h('div', { class: 'kpi-value', 'data-value': fmt.isNum(v) ? String(v) : '', text: spec.format(v) }),
+    delta);
+}
+
+function panel(title, body, extra = {}) {
+  return h('div', { class: `card panel ${extra.class || ''}`, id: extra.id }, h('div', { class: 'panel-head' }, h('h3', { text: title }), extra.right || null), body);
+}
+
+function chartBox(cls = '') { return h('div', { class: `chart ${cls}` }); }
+
+function histogramChart(el, res, field) {
+  if (!res) { el.replaceWith(empty('Histogram endpoint not available on this server.')); return; }
+  const buckets = res.buckets || [];
+  if (!buckets.some((b) => b.count)) { el.replaceWith(empty('No data in this range.')); return; }
+  const f = field === 'cost_usd' ? fmt.usd : fmt.ms;
+  const labels = buckets.map((b) => `${f(b.lower)}–${f(b.upper)}`);
+  chart(el, {
+    grid: { ...GRID, bottom: 48 },
+    tooltip: itemTooltip((it) => `${fmt.count(it.value)} requests`),
+    xAxis: { type: 'category', data: labels, axisLabel: { ...AXIS_LABEL, rotate: 30, interval: 'auto' } },
+    yAxis: { type: 'value', axisLabel: AXIS_LABEL, splitLine: SPLIT_LINE },
+    series: [{ type: 'bar', data: buckets.map((b) => b.count), barCategoryGap: '8%', itemStyle: { color: field === 'cost_usd' ? '#8b5cf6' : '#3b82f6', borderRadius: [3, 3, 0, 0] } }],
+  });
+}
+
+/** First-seen time of each value of `key` (release / prompt_version) inside the window. */
+export function firstSeen(series, key) {
+  const seen = new Map();
+  for (const s of series || []) {
+    const v = s.group && s.group[key];
+    if (!v || !s.bucket_start || !s.count) continue;
+    const t = Date.parse(s.bucket_start);
+    if (!seen.has(v) || t < seen.get(v)) seen.set(v, t);
+  }
+  return [...seen.entries()].sort((a, b) => a[1] - b[1]);
+}
+
+function releaseMarks(releases, prompts, startMs) {
+  // A value already present in the first bucket was not released inside the window.
+  const marks = [];
+  for (const [name, t] of releases) if (t > startMs) marks.push({ xAxis: t, name: `release ${name}` });
+  for (const [name, t] of prompts) if (t > startMs) marks.push({ xAxis: t, name: `prompt ${name}` });
+  return {
+    symbol: 'none', silent: false,
+    lineStyle: { color: '#f59e0b', type: 'dashed', width: 1.5 },
+    label: { formatter: (p) => p.name, color: '#b45309', fontSize: 10, position: 'insideEndTop' },
+    data: marks,
+  };
+}
+
+const OUTLIERS = [
+  { key: 'slowest', label: 'Slowest', params: { sort: '-duration_ms' } },
+  { key: 'expensive', label: 'Most expensive', params: { sort: '-cost_usd' } },
+  { key: 'lowest', label: 'Lowest scoring', params: { sort: '-start_time', q: 'feedback.score<0.5' } },
+  { key: 'retried', label: 'Most retried', params: { sort: '-span_count', q: 'retries>0' } },
+];
+
+async function outlierTable(host, params, win, signal) {
+  const tabs = h('div', { class: 'tabs', role: 'tablist' });
+  const body = h('div', { class: 'outlier-body' });
+  const show = async (spec) => {
+    for (const b of tabs.children) b.classList.toggle('active', b.dataset.key === spec.key);
+    mount(body, spinner());
+    try {
+      const res = await api.traces({ ...spec.params, q: scopeQuery(params, spec.params.q || ''), start: win.start, end: win.end, limit: 8 }, { signal });
+      const rows = res.items || [];
+      if (!rows.length) { mount(body, empty('No matching requests in this range.')); return; }
+      mount(body, dataTable([
+        { key: 'name', label: 'Request', render: (r) => h('a', { href: link('trace', r.trace_id), class: 'trace-link', text: r.name || fmt.shortId(r.trace_id) }) },
+        { key: 'start_time', label: 'Started', render: (r) => fmt.time(r.start_time) },
+        { key: 'status', label: 'Status', render: (r) => statusBadge(r.status, r.error_class) },
+        { key: 'models', label: 'Models', render: (r) => chips(r.models) },
+        { key: 'duration_ms', label: 'Duration', align: 'right', render: (r) => fmt.ms(r.duration_ms) },
+        { key: 'cost_usd', label: 'Cost', align: 'right', render: (r) => fmt.usd(r.cost_usd) },
+        { key: 'span_count', label: 'Spans', align: 'right', render: (r) => fmt.count(r.span_count) },
+      ], rows, { rowHref: (r) => link('trace', r.trace_id) }));
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      mount(body, h('div', { class: 'empty' }, `Not available: ${e.message}`));
+    }
+  };
+  for (const spec of OUTLIERS) tabs.append(h('button', { class: 'tab', role: 'tab', 'data-key': spec.key, onclick: () => show(spec) }, spec.label));
+  host.append(panel('Outliers', h('div', {}, tabs, body), { id: 'outliers' }));
+  await show(OUTLIERS[0]);
+}
+
+async function alertsPanel(host, signal) {
+  let res;
+  try { res = await api.alerts({ state: 'firing' }, { signal }); } catch { return; }
+  if (!res) return; // no alerts API on this server: the section stays hidden
+  const items = (res.items || res.alerts || []).filter((a) => !a.state || ['firing', 'pending'].includes(a.state));
+  const body = items.length
+    ? dataTable([
+      { key: 'name', label: 'Alert', render: (a) => a.rule_name || a.name || a.rule_id || '—' },
+      { key: 'severity', label: 'Severity', render: (a) => h('span', { class: `badge sev-${a.severity || 'info'}`, text: a.severity || 'info' }) },
+      { key: 'state', label: 'State', render: (a) => a.state || 'firing' },
+      { key: 'since', label: 'Since', render: (a) => fmt.time(a.started_at || a.active_at || a.since) },
+      { key: 'value', label: 'Value', align: 'right', render: (a) => (fmt.isNum(a.value) ? String(Math.round(a.value * 1000) / 1000) : '—') },
+    ], items)
+    : empty('No open alerts.');
+  host.append(panel('Open alerts and incidents', body, { id: 'alerts' }));
+}
+
+export async function render({ el, params, signal }) {
+  const win = timeWindow(params);
+  const q = scopeQuery(params);
+  mount(el, spinner('Loading dashboard…'));
+  const base = { q, start: win.start, end: win.end };
+  const [cur, prev, ts, byRelease, byPrompt] = await Promise.all([
+    api.metrics(base, { signal }),
+    api.metrics({ q, start: win.prevStart, end: win.prevEnd }, { signal }),
+    api.metrics({ ...base, bucket: win.bucket }, { signal }),
+    api.metrics({ ...base, bucket: win.bucket, group_by: 'release' }, { signal }),
+    api.metrics({ ...base, bucket: win.bucket, group_by: 'prompt_version' }, { signal }),
+  ]);
+  const c = (cur.series && cur.series[0]) || ZERO;
+  const p = (prev.series && prev.series[0]) || ZERO;
+
+  const kpis = h('div', { class: 'kpis', id: 'kpis' }, KPIS.map((k) => kpiCard(k, c, p)));
+  const grid = h('div', { class: 'grid' });
+  mount(el, kpis, grid);
+  if (!c.count) {
+    grid.append(h('div', { class: 'card span-all' }, empty('No requests in this time range. Send traces to /v1/traces or run `spyglass demo`.')));
+  }
+
+  const series = (ts.series || []).filter((s) => s.bucket_start).sort((a, b) => Date.parse(a.bucket_start) - Date.parse(b.bucket_start));
+  const t = (s) => Date.parse(s.bucket_start);
+  const marks = releaseMarks(firstSeen(byRelease.series, 'release'), firstSeen(byPrompt.series, 'prompt_version'), Date.parse(series.length ? series[0].bucket_start : win.start));
+
+  // Volume and error rate.
+  const volEl = chartBox();
+  grid.append(panel('Requests and error rate', volEl));
+  chart(volEl, {
+    grid: { ...GRID, right: 50 }, legend: { top: 0, right: 0, textStyle: AXIS_LABEL },
+    tooltip: axisTooltip((v, name) => (name === 'Error rate' ? fmt.pct(v, 2) : fmt.count(v))),
+    xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis((v) => fmt.pct(v, 0), { splitLine: { show: false } })],
+    series: [
+      { name: 'Requests', type: 'bar', data: series.map((s) => [t(s), s.count]), itemStyle: { color: '#93c5fd' }, markLine: marks },
+      { name: 'Error rate', type: 'line', yAxisIndex: 1, showSymbol: false, data: series.map((s) => [t(s), s.error_rate || 0]), itemStyle: { color: '#ef4444' } },
+    ],
+  });
+
+  // Histograms (server-side buckets on a log scale).
+  const latEl = chartBox();
+  const costEl = chartBox();
+  grid.append(panel('Latency distribution', latEl, { id: 'latency-histogram' }), panel('Cost per request distribution', costEl, { id: 'cost-histogram' }));
+  const [latHist, costHist] = await Promise.all([
+    api.histogram({ ...base, field: 'duration_ms', buckets: 24 }, { signal }).catch(() => null),
+    api.histogram({ ...base, field: 'cost_usd', buckets: 24 }, { signal }).catch(() => null),
+  ]);
+  histogramChart(latEl, latHist, 'duration_ms');
+  histogramChart(costEl, costHist, 'cost_usd');
+
+  // TTFT percentiles.
+  const ttftEl = chartBox();
+  grid.append(panel('Time to first token', ttftEl, { right: h('span', { class: 'muted small', text: `p50 ${fmt.ms(c.ttft_ms && c.ttft_ms.p50)} · p95 ${fmt.ms(c.ttft_ms && c.ttft_ms.p95)} · p99 ${fmt.ms(c.ttft_ms && c.ttft_ms.p99)}` }) }));
+  chart(ttftEl, {
+    grid: GRID, legend: { top: 0, right: 0, textStyle: AXIS_LABEL }, tooltip: axisTooltip(fmt.ms),
+    xAxis: timeAxis(), yAxis: valueAxis(fmt.ms),
+    series: ['p50', 'p95', 'p99'].map((k) => ({ name: k, type: 'line', showSymbol: false, connectNulls: true, data: series.map((s) => [t(s), s.ttft_ms ? s.ttft_ms[k] : null]) })),
+  });
+
+  // Errors by class and refusal rate.
+  const errEl = chartBox();
+  grid.append(panel('Errors by class and refusal rate', errEl));
+  const classes = [...new Set(series.flatMap((s) => Object.keys(s.errors_by_class || {})))].sort();
+  chart(errEl, {
+    grid: { ...GRID, right: 50 }, legend: { top: 0, right: 0, textStyle: AXIS_LABEL, type: 'scroll' },
+    tooltip: axisTooltip((v, name) => (name === 'Refusal rate' ? fmt.pct(v, 2) : fmt.count(v))),
+    xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis((v) => fmt.pct(v, 0), { splitLine: { show: false } })],
+    series: [
+      ...classes.map((k) => ({ name: k, type: 'bar', stack: 'errors', data: series.map((s) => [t(s), (s.errors_by_class || {})[k] || 0]) })),
+      { name: 'Refusal rate', type: 'line', yAxisIndex: 1, showSymbol: false, data: series.map((s) => [t(s), s.refusal_rate || 0]), itemStyle: { color: '#0f172a' }, lineStyle: { type: 'dotted' } },
+    ],
+  });
+
+  // Tokens and spend with release markers.
+  const spendEl = chartBox('chart-wide');
+  grid.append(panel('Tokens and spend (releases and prompt versions marked)', spendEl, { class: 'span-all', id: 'spend' }));
+  chart(spendEl, {
+    grid: { ...GRID, right: 60 }, legend: { top: 0, right: 0, textStyle: AXIS_LABEL },
+    tooltip: axisTooltip((v, name) => (name === 'Spend' ? fmt.usd(v) : fmt.count(v))),
+    xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis(fmt.usd, { splitLine: { show: false } })],
+    series: [
+      { name: 'Input tokens', type: 'bar', stack: 'tok', data: series.map((s) => [t(s), (s.tokens || {}).input || 0]), itemStyle: { color: '#a5b4fc' } },
+      { name: 'Output tokens', type: 'bar', stack: 'tok', data: series.map((s) => [t(s), (s.tokens || {}).output || 0]), itemStyle: { color: '#6366f1' } },
+      { name: 'Spend', type: 'line', yAxisIndex: 1, showSymbol: false, data: series.map((s) => [t(s), (s.cost_usd || {}).sum || 0]), itemStyle: { color: '#10b981' }, markLine: marks },
+    ],
+  });
+
+  await outlierTable(grid, params, win, signal);
+  await alertsPanel(grid, signal);
+  el.dataset.ready = 'true';
+}
