@@ -71,7 +71,7 @@ class SpanStore(Protocol):
         Raises ``StoreError`` and stores nothing if the transaction fails."""
         ...
 
-    def query(self, sql: exp.Expression | str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query(self, sql: exp.Expr | str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read query (a sqlglot expression rendered in ``dialect``, or SQL text in
         that dialect) with named ``params`` (never pasted into the text); rows as dicts."""
         ...

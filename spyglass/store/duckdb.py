@@ -138,7 +138,9 @@ def input_preview(span: LlmSpan) -> str | None:
 
 
 def output_preview(span: LlmSpan) -> str | None:
-    return _preview(_messages_text(span.output_messages, last_user=False) or span.output_value or span.tool_result)
+    return _preview(
+        _messages_text(span.output_messages, last_user=False) or span.output_value or span.tool_result
+    )
 
 
 def _span_arrow(spans: Sequence[LlmSpan]) -> pa.Table:
@@ -350,7 +352,9 @@ class DuckDBStore:
                     ).fetchall()
                     if dup_rows:
                         dups = set(dup_rows)
-                        keep = pa.array([(sp.project_id, sp.trace_id, sp.span_id) not in dups for sp in batch])
+                        keep = pa.array(
+                            [(sp.project_id, sp.trace_id, sp.span_id) not in dups for sp in batch]
+                        )
                         con.unregister("_batch_spans")
                         con.unregister("_batch_payloads")
                         con.register("_batch_spans", span_tbl.filter(keep))
@@ -428,11 +432,11 @@ class DuckDBStore:
             self._local.cursor = cur
         return cur
 
-    def query(self, sql: exp.Expression | str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query(self, sql: exp.Expr | str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """See ``SpanStore.query``. Only the params the SQL names are bound."""
         if self._closed:
             raise StoreError("store is closed")
-        if isinstance(sql, exp.Expression):
+        if isinstance(sql, exp.Expr):
             names = {p.name for p in sql.find_all(exp.Placeholder)}
             text = sql.sql(dialect=self.dialect)
         else:

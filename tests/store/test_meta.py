@@ -50,7 +50,9 @@ def test_verify_rejects_unknown_revoked_and_malformed(meta: MetaStore) -> None:
     created = meta.create_key(project.id, "ingest", "ci")
     assert meta.verify_key(created.secret) == created.key
     assert meta.verify_key(created.secret[:-1] + ("x" if created.secret[-1] != "x" else "y")) is None
-    assert meta.verify_key("") is None and meta.verify_key(None) is None and meta.verify_key("Bearer x") is None
+    assert (
+        meta.verify_key("") is None and meta.verify_key(None) is None and meta.verify_key("Bearer x") is None
+    )
     meta.revoke_key(created.key.id)
     assert meta.verify_key(created.secret) is None  # the cache is cleared on revoke
 

@@ -1,0 +1,67 @@
+"""Pieces shared by the query families: request scope, opaque keyset cursors, errors."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import orjson
+import sqlglot.expressions as exp
+
+from spyglass.query.compile import Params, Scope, col
+from spyglass.query.timerange import TimeRange
+
+
+class QueryParamError(ValueError):
+    """A bad query parameter (sort, cursor, limit, group_by, bucket …); the server answers 400."""
+
+
+MAX_LIMIT = 500
+
+
+def make_scope(project_id: str, start: str | int | None, end: str | int | None, now_ns: int | None) -> Scope:
+    if not project_id:
+        raise QueryParamError("project_id is required")
+    tr = TimeRange.resolve(start, end, now_ns)
+    return Scope(project_id, tr.start_ns, tr.end_ns)
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryParamError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    return limit
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, expected_len: int, sort: str) -> list[Any]:
+    """Cursor values; the first element is the sort it was made for (a cursor is only
+    valid with the same sort)."""
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise QueryParamError("invalid cursor") from None
+    if not isinstance(values, list) or len(values) != expected_len or values[0] != sort:
+        raise QueryParamError("invalid cursor (made for another sort or endpoint)")
+    return values[1:]
+
+
+def keyset_after(keys: list[exp.Expr], values: list[Any], descending: bool, params: Params) -> exp.Expr:
+    """Rows strictly after ``values`` in ``(keys…)`` order: a row-value comparison."""
+    left = exp.Tuple(expressions=keys)
+    right = exp.Tuple(expressions=[params.add(v) for v in values])
+    return exp.LT(this=left, expression=right) if descending else exp.GT(this=left, expression=right)
+
+
+def project_only(alias: str, project_id: str, params: Params) -> exp.Expr:
+    return col("project_id", alias).eq(params.add(project_id, "project_id"))
+
+
+def in_list(column: exp.Expr, values: list[Any], params: Params) -> exp.Expr:
+    return exp.In(this=column, expressions=[params.add(v) for v in values])
+
+
+def loads_json(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)

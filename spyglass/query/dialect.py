@@ -1,0 +1,38 @@
+"""The tiny dialect seam: the few constructs sqlglot does not translate the way we need.
+
+Everything else in the query layer is plain sqlglot expressions rendered with
+``store.dialect``; only these helpers look at the dialect name.
+"""
+
+from __future__ import annotations
+
+import sqlglot.expressions as exp
+
+
+def quantile(value: exp.Expr, q: float, dialect: str) -> exp.Expr:
+    """Continuous (interpolated) quantile ``q`` of ``value`` as an aggregate.
+
+    DuckDB ``quantile_cont``, PostgreSQL ``percentile_cont … within group``, ClickHouse
+    ``quantile(q)(x)`` (sqlglot renders exp.Quantile that way)."""
+    lit = exp.Literal.number(q)
+    if dialect == "clickhouse":
+        return exp.Quantile(this=value, quantile=lit)
+    if dialect in ("postgres", "postgresql"):
+        return exp.WithinGroup(
+            this=exp.PercentileCont(this=lit), expression=exp.Order(expressions=[exp.Ordered(this=value)])
+        )
+    return exp.PercentileCont(this=value, expression=lit)
+
+
+def map_get(column: exp.Expr, key: exp.Expr, dialect: str) -> exp.Expr:
+    """Value (string) of ``key`` in a string map column; NULL when absent.
+
+    DuckDB/ClickHouse ``col[key]`` on MAP; PostgreSQL stores maps as JSONB: ``col ->> key``."""
+    if dialect in ("postgres", "postgresql"):
+        return exp.JSONExtractScalar(this=column, expression=key)
+    return exp.Bracket(this=column, expressions=[key])
+
+
+def explode(value: exp.Expr) -> exp.Expr:
+    """One row per element of a list column (UNNEST / arrayJoin via sqlglot)."""
+    return exp.Explode(this=value)
