@@ -79,7 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> ORJSONResponse:
         return error_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
-    for exc_type, handler in _optional_handlers():
+    for exc_type, handler in _layer_handlers():
         app.add_exception_handler(exc_type, handler)
 
     @app.exception_handler(Exception)
@@ -88,10 +88,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(500, f"internal error: {type(exc).__name__}")
 
 
-def _optional_handlers() -> list[tuple[type[Exception], Any]]:
-    """Handlers for errors defined by the query and store layers."""
+def _layer_handlers() -> list[tuple[type[Exception], Any]]:
+    """Handlers for the query and store layers' own errors (all are bad input or overload)."""
     handlers: list[tuple[type[Exception], Any]] = []
+    from spyglass.query.common import QueryParamError
     from spyglass.query.filters import FilterError
+    from spyglass.query.timerange import TimeRangeError
     from spyglass.store.writer import WriterOverloaded
 
     async def _filter(_: Request, exc: Exception) -> ORJSONResponse:
@@ -106,6 +108,11 @@ def _optional_handlers() -> list[tuple[type[Exception], Any]]:
             503, f"writer overloaded, retry later: {exc}", "overloaded", {"Retry-After": "1"}
         )
 
+    async def _param(_: Request, exc: Exception) -> ORJSONResponse:
+        return error_response(400, str(exc), "invalid_parameter")
+
     handlers.append((FilterError, _filter))
+    handlers.append((TimeRangeError, _param))
+    handlers.append((QueryParamError, _param))
     handlers.append((WriterOverloaded, _overloaded))
     return handlers

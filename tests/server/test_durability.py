@@ -1,0 +1,53 @@
+"""Acknowledged means durable: SIGKILL the server mid-stream, restart, find every 200'd span."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from spyglass.testing.server import run_server
+from tests.server.otlp_helpers import headers, iter_span_ids, new_span_id, new_trace_id, proto_request
+
+pytestmark = pytest.mark.integration
+
+
+def test_every_acknowledged_span_survives_sigkill(tmp_path: Path) -> None:
+    acknowledged: set[tuple[str, str]] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+    with run_server(tmp_path / "data", grpc=False) as server:
+
+        def send() -> None:
+            with httpx.Client(timeout=5) as client:
+                while not stop.is_set():
+                    t = new_trace_id()
+                    ids = [(t, new_span_id()) for _ in range(20)]
+                    body = proto_request([(tt, s, None, "llm") for tt, s in ids]).SerializeToString()
+                    try:
+                        resp = client.post(f"{server.url}/v1/traces", content=body, headers=headers(server.api_key))
+                    except httpx.HTTPError:
+                        continue  # the server died under us: not acknowledged
+                    if resp.status_code == 200:
+                        with lock:
+                            acknowledged.update(ids)
+
+        senders = [threading.Thread(target=send) for _ in range(4)]
+        for s in senders:
+            s.start()
+        deadline = time.monotonic() + 10
+        while len(acknowledged) < 2000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()
+        stop.set()
+        for s in senders:
+            s.join(10)
+        assert len(acknowledged) >= 200, "too few spans acknowledged before the kill to mean anything"
+
+        server.start()
+        stored = set(iter_span_ids(server.url, server.api_key))
+        missing = acknowledged - stored
+        assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged spans lost"

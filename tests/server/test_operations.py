@@ -1,0 +1,55 @@
+"""Health, readiness, Prometheus metrics, login cookie, scopes and the JSON error shape."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from spyglass.testing.server import RunningServer
+from tests.server.otlp_helpers import headers, new_span_id, new_trace_id, proto_request
+
+pytestmark = pytest.mark.integration
+
+
+def test_health_ready_and_metrics(spyglass_server: RunningServer) -> None:
+    url = spyglass_server.url
+    assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{url}/readyz").json()
+    assert ready["status"] == "ready" and all(ready["checks"].values())
+    t = new_trace_id()
+    body = proto_request([(t, new_span_id(), None, "a"), (t, new_span_id(), None, "b")]).SerializeToString()
+    assert httpx.post(f"{url}/v1/traces", content=body, headers=headers(spyglass_server.api_key)).status_code == 200
+    text = httpx.get(f"{url}/metrics").text
+    assert 'spyglass_spans_accepted_total{transport="http"} 2.0' in text
+    assert 'spyglass_http_requests_total{endpoint="/v1/traces",status="200"} 1.0' in text
+    for name in ("spyglass_ingest_seconds_bucket", "spyglass_writer_batches_total", "spyglass_writer_queue_depth",
+                 "spyglass_store_size_bytes"):
+        assert name in text
+
+
+def test_login_sets_cookie_and_cookie_authenticates(spyglass_server: RunningServer) -> None:
+    url = spyglass_server.url
+    with httpx.Client(base_url=url) as client:
+        bad = client.get("/login", params={"key": "sg_" + "n" * 32})
+        assert bad.status_code == 401 and bad.json()["error"] == "unauthorized"
+        resp = client.get("/login", params={"key": spyglass_server.api_key}, follow_redirects=False)
+        assert resp.status_code == 303 and resp.headers["location"] == "/"
+        cookie = resp.headers["set-cookie"].lower()
+        assert "spyglass_key=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+        assert client.get("/api/v1/projects/current").json()["id"] == "default"
+
+
+def test_scopes_and_error_shape(spyglass_server: RunningServer) -> None:
+    url, admin = spyglass_server.url, spyglass_server.api_key
+    missing = httpx.get(f"{url}/api/v1/traces")
+    assert missing.status_code == 401 and set(missing.json()) == {"error", "message"}
+    read_key = httpx.post(f"{url}/api/v1/keys", json={"scope": "read"}, headers={"x-api-key": admin}).json()["api_key"]
+    denied = httpx.post(f"{url}/api/v1/keys", json={"scope": "admin"}, headers={"authorization": f"Bearer {read_key}"})
+    assert denied.status_code == 403 and "admin" in denied.json()["message"]
+    bad_body = httpx.post(f"{url}/api/v1/keys", json={"scope": "root"}, headers={"x-api-key": admin})
+    assert bad_body.status_code == 400 and "scope" in bad_body.json()["message"]
+    feedback = httpx.post(f"{url}/api/v1/feedback", json={"thumbs": "up"}, headers={"x-api-key": admin})
+    assert feedback.status_code == 400 and "trace_id" in feedback.json()["message"]
+    unknown = httpx.get(f"{url}/api/v1/nothing-here", headers={"x-api-key": admin})
+    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+    assert httpx.get(f"{url}/openapi.json").json()["paths"]["/v1/traces"]
