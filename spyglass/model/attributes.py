@@ -3,6 +3,13 @@
 The SDK writes these names and the ingest layer reads them; keeping them in one module means a
 rename is one edit. GenAI names follow the current OTel GenAI semantic conventions (≥1.37, with
 the HEAD name ``cache_write`` for cache creation).
+
+Spyglass's own names, all read at ingest (``spyglass/ingest/normalize/spyglass_attrs.py``),
+where they win over every other convention: session_id, user_id, tenant_id, feature,
+environment, release, prompt.{name,version,template,variables}, metadata.<key>, tags,
+span.kind (a ``SpanKind`` value), ttft_ms, input, output, output.json_schema, error.class
+(an ``ErrorClass`` value), retrieval.{query,documents,index_version},
+tool.{name,call_id,arguments,result,status}, guardrail.{decision,rule}, agent.name.
 """
 
 from __future__ import annotations
@@ -37,6 +44,13 @@ TOOL_STATUS = "spyglass.tool.status"
 
 GUARDRAIL_DECISION = "spyglass.guardrail.decision"
 GUARDRAIL_RULE = "spyglass.guardrail.rule"
+
+# --- read at ingest; the SDK may set them too ---------------------------------------------
+PROMPT_TEMPLATE = "spyglass.prompt.template"
+PROMPT_VARIABLES = "spyglass.prompt.variables"  # JSON object
+TOOL_CALL_ID = "spyglass.tool.call_id"
+AGENT_NAME = "spyglass.agent.name"
+TAGS = "spyglass.tags"  # string list
 
 # --- OTel GenAI -------------------------------------------------------------------------
 GEN_AI_OPERATION_NAME = "gen_ai.operation.name"

@@ -1,1 +1,23 @@
-"""ingest/enrich"""
+"""Enrichers, in order: tokens before cost (cost needs usage), refusal before the error
+class (a content-filter refusal is classified), schema last."""
+
+from __future__ import annotations
+
+from spyglass.ingest.enrich.base import Enricher
+from spyglass.ingest.enrich.cost import CostEnricher
+from spyglass.ingest.enrich.error_class import ErrorClassEnricher
+from spyglass.ingest.enrich.refusal import RefusalEnricher
+from spyglass.ingest.enrich.schema import SchemaEnricher
+from spyglass.ingest.enrich.tokens import TotalTokensEnricher
+from spyglass.ingest.enrich.ttft import TtftEnricher
+
+ENRICHERS: tuple[Enricher, ...] = (
+    TotalTokensEnricher(),
+    TtftEnricher(),
+    CostEnricher(),
+    RefusalEnricher(),
+    ErrorClassEnricher(),
+    SchemaEnricher(),
+)
+
+__all__ = ["ENRICHERS", "Enricher"]

@@ -1,0 +1,266 @@
+"""The ingest pipeline: decoded OTLP -> canonical ``LlmSpan`` -> enriched, plus OTLP answers.
+
+Contract (the server calls exactly these):
+
+- ``decode_request`` / ``decode_proto_request`` (re-exported from ``decode``) raise
+  ``IngestError`` only for an unreadable request.
+- ``normalize_request(decoded, project_id) -> NormalizeResult(spans, rejected, errors)``: one
+  span in, at most one span out. Only a span whose identity is unusable (trace id not 16
+  non-zero bytes / 32 hex characters, span id not 8 / 16, unparsable timestamps) is rejected,
+  counted, and described in ``errors`` (first ``MAX_ERROR_MESSAGES`` messages); the rest of
+  the batch is kept. A normalizer that raises on a span is logged and counted
+  (``normalizer_failures``), and the span is kept with what was mapped.
+- ``enrich(spans)`` derives fields in place and never raises (same failure policy).
+- ``encode_response`` / ``encode_error`` build the OTLP answer in the request's encoding.
+
+Repairs instead of rejections (the data is kept, fixed sensibly):
+
+- end time missing (0) -> end = start (zero duration); start missing -> start = end; both
+  missing -> both = the time the request was received;
+- end before start (clock skew inside one span) -> end = start; skew *between* parent and
+  child is left as sent (the UI shows it; we don't guess whose clock is right);
+- a parent span id that is malformed or all zeros -> the span becomes a root;
+- a missing parent (not in this batch, or never sent) is fine: spans are stored as they come.
+
+Size caps (values are kept, only truncated; limits per value):
+
+- an attribute or event attribute string over ``MAX_ATTRIBUTE_CHARS`` (1 MiB of characters)
+  keeps its first 1 MiB plus the marker ``…[truncated N chars]``; bytes values likewise
+  (``MAX_ATTRIBUTE_BYTES``, marker bytes ``…[truncated N bytes]``); strings inside list values
+  are capped the same way;
+- span names over ``MAX_NAME_CHARS`` (1,024) are truncated with the same marker;
+- more than ``MAX_EVENTS`` (1,000) events: the first 1,000 are kept (first-chunk and
+  exception events come first in practice).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from google.rpc import status_pb2
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+from spyglass.ingest.decode import decode_proto_request, decode_request
+from spyglass.ingest.enrich import ENRICHERS
+from spyglass.ingest.errors import IngestError
+from spyglass.ingest.normalize import NORMALIZERS, SpanSource
+from spyglass.ingest.raw import STATUS_ERROR, STATUS_OK, DecodedRequest, RawEvent, RawSpan
+from spyglass.model import LlmSpan, SpanEvent, SpanKind, StatusCode
+
+__all__ = [
+    "IngestError",
+    "NormalizeResult",
+    "decode_proto_request",
+    "decode_request",
+    "encode_error",
+    "encode_response",
+    "enrich",
+    "normalize_request",
+    "stats",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTRIBUTE_CHARS = 1024 * 1024
+MAX_ATTRIBUTE_BYTES = 1024 * 1024
+MAX_NAME_CHARS = 1024
+MAX_EVENTS = 1000
+MAX_ERROR_MESSAGES = 20
+
+PROTOBUF_CONTENT_TYPE = "application/x-protobuf"
+JSON_CONTENT_TYPE = "application/json"
+
+_STATUS = {STATUS_OK: StatusCode.OK, STATUS_ERROR: StatusCode.ERROR}
+
+# Process-wide failure counters (the server exports them as metrics).
+stats: dict[str, int] = {"normalizer_failures": 0, "enricher_failures": 0, "rejected_spans": 0}
+
+
+@dataclass
+class NormalizeResult:
+    spans: list[LlmSpan]
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def message(self) -> str | None:
+        """One line for the OTLP partial-success ``error_message``."""
+        if not self.errors:
+            return None
+        more = self.rejected - len(self.errors)
+        text = "; ".join(self.errors)
+        return f"{text}; and {more} more" if more > 0 else text
+
+
+def normalize_request(decoded: DecodedRequest, project_id: str) -> NormalizeResult:
+    """Every decoded span -> one ``LlmSpan`` (or a counted rejection); see the module doc."""
+    result = NormalizeResult(spans=[])
+    received_ns = time.time_ns()
+    for group in decoded.resource_spans:
+        resource = group.resource_attributes
+        for scope in group.scope_spans:
+            for raw in scope.spans:
+                if raw.problem is not None:
+                    result.rejected += 1
+                    if len(result.errors) < MAX_ERROR_MESSAGES:
+                        result.errors.append(f"rejected span: {raw.problem}")
+                    continue
+                span = _base_span(raw, project_id, resource, scope.scope_name, received_ns)
+                src = SpanSource(raw, resource)
+                for normalizer in NORMALIZERS:
+                    try:
+                        if normalizer.matches(src):
+                            normalizer.apply(src, span)
+                    except Exception:
+                        stats["normalizer_failures"] += 1
+                        log.exception(
+                            "normalizer %s failed on span %s/%s; span kept", normalizer.name, raw.trace_id, raw.span_id
+                        )
+                _finish(span)
+                result.spans.append(span)
+    stats["rejected_spans"] += result.rejected
+    for warning in decoded.warnings:
+        if len(result.errors) < MAX_ERROR_MESSAGES:
+            result.errors.append(warning)
+    return result
+
+
+def enrich(spans: list[LlmSpan]) -> None:
+    """Derive cost, TTFT, refusal, error class, schema validity … in place. Never raises."""
+    for span in spans:
+        for enricher in ENRICHERS:
+            try:
+                if enricher.matches(span):
+                    enricher.apply(span)
+            except Exception:
+                stats["enricher_failures"] += 1
+                log.exception("enricher %s failed on span %s/%s; span kept", enricher.name, span.trace_id, span.span_id)
+
+
+def encode_response(encoding: str, rejected: int, message: str | None) -> tuple[bytes, str]:
+    """The 200 answer: ``ExportTraceServiceResponse``, with ``partial_success`` when spans were
+    rejected or there is a warning to report (OTLP allows rejected=0 with a message)."""
+    if encoding == "protobuf":
+        resp = ExportTraceServiceResponse()
+        if rejected > 0 or message:
+            resp.partial_success.rejected_spans = rejected
+            resp.partial_success.error_message = message or ""
+        return resp.SerializeToString(), PROTOBUF_CONTENT_TYPE
+    body: dict[str, Any] = {}
+    if rejected > 0 or message:
+        # int64 as a decimal string, per the proto3 JSON mapping OTLP/JSON follows
+        body["partialSuccess"] = {"rejectedSpans": str(rejected), "errorMessage": message or ""}
+    return orjson.dumps(body), JSON_CONTENT_TYPE
+
+
+# HTTP status -> google.rpc.Code, for the Status body OTLP asks for on errors.
+_GRPC_CODES = {400: 3, 413: 8, 415: 3, 401: 16, 403: 7, 404: 5, 429: 8, 500: 13, 502: 14, 503: 14, 504: 14}
+
+
+def encode_error(encoding: str, status: int, message: str) -> tuple[bytes, str]:
+    """An error body: ``google.rpc.Status`` for protobuf clients, its JSON form otherwise."""
+    code = _GRPC_CODES.get(status, 2)
+    if encoding == "protobuf":
+        return status_pb2.Status(code=code, message=message).SerializeToString(), PROTOBUF_CONTENT_TYPE
+    return orjson.dumps({"code": code, "message": message}), JSON_CONTENT_TYPE
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _base_span(
+    raw: RawSpan, project_id: str, resource: dict[str, Any], scope_name: str | None, received_ns: int
+) -> LlmSpan:
+    start, end = raw.start_time_ns, raw.end_time_ns
+    if start <= 0 and end <= 0:
+        start = end = received_ns
+    elif start <= 0:
+        start = end
+    elif end <= 0 or end < start:
+        end = start
+    name = raw.name
+    if len(name) > MAX_NAME_CHARS:
+        name = _truncate(name, MAX_NAME_CHARS)
+    events = raw.events
+    if len(events) > MAX_EVENTS:
+        events = events[:MAX_EVENTS]
+    return LlmSpan(
+        project_id=project_id,
+        trace_id=raw.trace_id,
+        span_id=raw.span_id,
+        parent_span_id=raw.parent_span_id,
+        name=name,
+        kind=SpanKind.OTHER,
+        start_time_ns=start,
+        end_time_ns=end,
+        status=_STATUS.get(raw.status_code, StatusCode.UNSET),
+        status_message=raw.status_message,
+        attributes=_capped(raw.attributes),
+        resource_attributes=resource,
+        scope_name=scope_name,
+        events=[_event(ev) for ev in events],
+    )
+
+
+def _event(ev: RawEvent) -> SpanEvent:
+    return SpanEvent(ev.name, ev.time_ns, _capped(ev.attributes))
+
+
+def _capped(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The attributes as sent, with oversized values truncated (a copy only when needed)."""
+    out = attrs
+    for key, value in attrs.items():
+        t = type(value)
+        if t is str:
+            if len(value) <= MAX_ATTRIBUTE_CHARS:
+                continue
+            new: Any = _truncate(value, MAX_ATTRIBUTE_CHARS)
+        elif t is bytes:
+            if len(value) <= MAX_ATTRIBUTE_BYTES:
+                continue
+            new = value[:MAX_ATTRIBUTE_BYTES] + f"…[truncated {len(value) - MAX_ATTRIBUTE_BYTES} bytes]".encode()
+        elif t is list:
+            if not any(type(x) is str and len(x) > MAX_ATTRIBUTE_CHARS for x in value):
+                continue
+            new = [
+                _truncate(x, MAX_ATTRIBUTE_CHARS) if type(x) is str and len(x) > MAX_ATTRIBUTE_CHARS else x
+                for x in value
+            ]
+        else:
+            continue
+        if out is attrs:
+            out = dict(attrs)
+        out[key] = new
+    return out
+
+
+def _truncate(text: str, limit: int) -> str:
+    return f"{text[:limit]}…[truncated {len(text) - limit} chars]"
+
+
+def _finish(span: LlmSpan) -> None:
+    """Cross-convention defaults once every normalizer has run."""
+    if span.kind is SpanKind.OTHER and (
+        span.request_model is not None or span.response_model is not None or span.input_messages
+    ):
+        span.kind = SpanKind.LLM
+    meta = span.metadata
+    if meta:
+        if span.tenant_id is None:
+            for key in ("tenant_id", "tenant"):
+                if (v := meta.get(key)) is not None:
+                    span.tenant_id = str(v)
+                    break
+        if span.feature is None and (v := meta.get("feature")) is not None:
+            span.feature = str(v)
+        if span.session_id is None and (v := meta.get("session_id")) is not None:
+            span.session_id = str(v)
+        if span.user_id is None and (v := meta.get("user_id")) is not None:
+            span.user_id = str(v)
+    if span.kind is SpanKind.TOOL and span.tool_status is None and span.status is not StatusCode.UNSET:
+        span.tool_status = "error" if span.status is StatusCode.ERROR else "ok"
+    elif span.kind is SpanKind.TOOL and span.tool_status is None:
+        span.tool_status = "ok"

@@ -1,0 +1,70 @@
+"""Decoded-but-not-normalized spans: the plain-Python shape between ``decode`` and ``normalize``.
+
+Both wire encodings (OTLP protobuf and OTLP/JSON) decode to exactly these classes, so the
+normalizers never know which one arrived. Ids are lowercase hex, times integer nanoseconds,
+attribute values unwrapped from ``AnyValue`` to ``str | bool | int | float | bytes | list |
+dict | None``. A span whose identity could not be read keeps ``problem`` set (a message with
+the path of the span in the request) and is rejected by ``normalize_request``; decode never
+drops it silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Encoding = Literal["protobuf", "json"]
+
+# OTLP Span.SpanKind and Status.StatusCode numbers (kept as ints, as on the wire).
+STATUS_UNSET, STATUS_OK, STATUS_ERROR = 0, 1, 2
+
+
+@dataclass(slots=True)
+class RawEvent:
+    name: str
+    time_ns: int
+    attributes: dict[str, Any]
+
+
+@dataclass(slots=True)
+class RawSpan:
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    name: str
+    kind: int  # OTLP SpanKind: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer
+    start_time_ns: int
+    end_time_ns: int
+    attributes: dict[str, Any]
+    events: list[RawEvent] = field(default_factory=list)
+    status_code: int = STATUS_UNSET
+    status_message: str | None = None
+    problem: str | None = None  # set => the span's identity is unusable; it will be rejected
+
+
+@dataclass(slots=True)
+class RawScopeSpans:
+    scope_name: str | None
+    scope_version: str | None
+    spans: list[RawSpan]
+
+
+@dataclass(slots=True)
+class RawResourceSpans:
+    resource_attributes: dict[str, Any]
+    scope_spans: list[RawScopeSpans]
+
+
+@dataclass(slots=True)
+class DecodedRequest:
+    """One OTLP export request, decoded. ``encoding`` is what the client sent, so the server
+    answers in kind; ``warnings`` are non-fatal repairs made while decoding (e.g. invalid
+    UTF-8 replaced), reported back in the partial-success message."""
+
+    encoding: Encoding
+    resource_spans: list[RawResourceSpans]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def span_count(self) -> int:
+        return sum(len(ss.spans) for rs in self.resource_spans for ss in rs.scope_spans)
