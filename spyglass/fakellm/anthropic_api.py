@@ -50,7 +50,9 @@ def build_router(state: ProviderState) -> APIRouter:
     async def messages(request: Request) -> Response:
         api_key = _key(request)
         if not api_key:
-            return error_response(401, "authentication_error", "x-api-key or Authorization: Bearer header is required")
+            return error_response(
+                401, "authentication_error", "x-api-key or Authorization: Bearer header is required"
+            )
         try:
             body = json.loads(await request.body())
         except ValueError as exc:

@@ -70,11 +70,13 @@ def _value(schema: Any, rng: random.Random, root: dict[str, Any], depth: int, na
             return _value(branches[0], rng, root, depth + 1, name)
     if schema.get("allOf"):
         merged: dict[str, Any] = {}
+        properties: dict[str, Any] = {}
         for branch in schema["allOf"]:
             part = _resolve(branch, root)
             merged = {**merged, **part}
-            if "properties" in part:
-                merged["properties"] = {**merged.get("properties", {}), **part["properties"]}
+            properties.update(part.get("properties", {}))
+        if properties:
+            merged["properties"] = properties
         return _value(merged, rng, root, depth + 1, name)
     kind = schema.get("type")
     if isinstance(kind, list):
