@@ -8,12 +8,13 @@ committed, which is what makes a 200 / OK an acknowledgement.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
 
-from spyglass.ingest import enrich, normalize_request
+from spyglass.ingest.pipeline import NormalizeResult, enrich, normalize_request
 from spyglass.server.services import Services
 
 
@@ -21,11 +22,11 @@ from spyglass.server.services import Services
 class IngestOutcome:
     accepted: int
     rejected: int
-    message: str  # empty when every span was accepted
+    message: str  # rejections and decode warnings; empty when there is nothing to report
 
 
-def normalize_and_enrich(decoded: Any, project_id: str) -> Any:
-    """Blocking: canonical, enriched spans of one decoded request (a ``NormalizeResult``)."""
+def normalize_and_enrich(decoded: Any, project_id: str) -> NormalizeResult:
+    """Blocking: canonical, enriched spans of one decoded request."""
     result = normalize_request(decoded, project_id)
     if result.spans:
         enrich(result.spans)
@@ -33,9 +34,9 @@ def normalize_and_enrich(decoded: Any, project_id: str) -> Any:
 
 
 async def accept(
-    services: Services, transport: str, project_id: str, prepare: Any, started: float
+    services: Services, transport: str, prepare: Callable[[], NormalizeResult], started: float
 ) -> IngestOutcome:
-    """Run ``prepare()`` (blocking; returns a ``NormalizeResult``) off the loop, then commit.
+    """Run ``prepare()`` (blocking) off the loop, then commit its spans.
 
     Raises whatever ``prepare`` raises (``IngestError``) and ``WriterOverloaded``.
     """
@@ -47,7 +48,4 @@ async def accept(
     if result.rejected:
         m.spans_rejected.labels(transport).inc(result.rejected)
     m.ingest_seconds.labels(transport).observe(time.perf_counter() - started)
-    message = "; ".join(result.errors[:5]) if result.rejected else ""
-    if len(result.errors) > 5:
-        message += f"; … and {len(result.errors) - 5} more"
-    return IngestOutcome(accepted=len(result.spans), rejected=result.rejected, message=message)
+    return IngestOutcome(accepted=len(result.spans), rejected=result.rejected, message=result.message() or "")

@@ -17,8 +17,7 @@ import time
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from spyglass.ingest.decode import decode_proto_request
-from spyglass.ingest.errors import IngestError
+from spyglass.ingest.pipeline import IngestError, NormalizeResult, decode_proto_request
 from spyglass.server.auth import AuthFailure, RateLimiter, authenticate, key_from_headers
 from spyglass.server.ingest_flow import accept, normalize_and_enrich
 from spyglass.server.services import Services
@@ -57,11 +56,11 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
             await context.abort(_AUTH_CODES[exc.status], exc.message)
             raise  # unreachable: abort raises
 
-        def prepare() -> object:
+        def prepare() -> NormalizeResult:
             return normalize_and_enrich(decode_proto_request(request), key.project_id)
 
         try:
-            outcome = await accept(self._services, "grpc", key.project_id, prepare, started)
+            outcome = await accept(self._services, "grpc", prepare, started)
         except IngestError as exc:
             metrics.requests.labels("grpc:Export", str(exc.status)).inc()
             await context.abort(_INGEST_CODES.get(exc.status, grpc.StatusCode.INVALID_ARGUMENT), exc.message)
@@ -72,7 +71,7 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
             raise
         metrics.requests.labels("grpc:Export", "200").inc()
         response = trace_service_pb2.ExportTraceServiceResponse()
-        if outcome.rejected:
+        if outcome.rejected or outcome.message:
             response.partial_success.rejected_spans = outcome.rejected
             response.partial_success.error_message = outcome.message
         return response

@@ -16,9 +16,13 @@ import time
 
 from fastapi import APIRouter, Request, Response
 
-from spyglass.ingest import encode_error, encode_response
-from spyglass.ingest.decode import decode_request
-from spyglass.ingest.errors import IngestError
+from spyglass.ingest.pipeline import (
+    IngestError,
+    NormalizeResult,
+    decode_request,
+    encode_error,
+    encode_response,
+)
 from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
 from spyglass.server.ingest_flow import accept, normalize_and_enrich
 from spyglass.server.services import Services
@@ -90,12 +94,12 @@ async def _export_traces(request: Request, services: Services, started: float) -
         return _error(encoding, 413, f"request body exceeds {settings.max_raw_body_bytes} bytes")
     content_encoding = request.headers.get("content-encoding")
 
-    def prepare() -> object:
+    def prepare() -> NormalizeResult:
         decoded = decode_request(body, content_type, content_encoding, settings.max_body_bytes)
         return normalize_and_enrich(decoded, key.project_id)
 
     try:
-        outcome = await accept(services, "http", key.project_id, prepare, started)
+        outcome = await accept(services, "http", prepare, started)
     except IngestError as exc:
         return _error(encoding, exc.status, exc.message)
     except (WriterOverloaded, WriterStopped, StoreError) as exc:

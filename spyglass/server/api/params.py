@@ -38,7 +38,9 @@ class TimeParams:
 
 def time_params(
     services: ServicesDep,
-    start: Annotated[str | None, Query(description="ISO-8601, ns, now, or -24h/-15m/-7d (default -24h)")] = None,
+    start: Annotated[
+        str | None, Query(description="ISO-8601, ns, now, or -24h/-15m/-7d (default -24h)")
+    ] = None,
     end: Annotated[str | None, Query(description="ISO-8601, ns, now, or -1h … (default now)")] = None,
 ) -> TimeParams:
     now = services.clock()
@@ -50,4 +52,6 @@ def time_params(
 
 
 TimeDep = Annotated[TimeParams, Depends(time_params)]
-FilterText = Annotated[str | None, Query(description="filter expression, see docs/filters.md", max_length=4000)]
+FilterText = Annotated[
+    str | None, Query(description="filter expression, see docs/filters.md", max_length=4000)
+]

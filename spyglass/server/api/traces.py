@@ -37,7 +37,14 @@ async def list_traces(
 ) -> ORJSONResponse:
     page = await anyio.to_thread.run_sync(
         lambda: traces.list_traces(
-            store, key.project_id, q=q, start=time.start, end=time.end, sort=sort, limit=limit, cursor=cursor,
+            store,
+            key.project_id,
+            q=q,
+            start=time.start,
+            end=time.end,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
             now_ns=time.now_ns,
         )
     )
