@@ -1,0 +1,216 @@
+"""Incidents: firing alerts that share a cause and a time, grouped, with a timeline and a
+suspected cause computed from the data.
+
+Grouping: a newly firing alert joins an open incident of its project that was active within
+``group_window_s`` when they share a label value (same ``feature``, same ``model`` …) or the
+same top suspected cause; otherwise it opens a new incident. The incident resolves itself
+when every attached alert has resolved, and can be acknowledged/resolved/annotated by people.
+
+Suspected cause: for each candidate dimension (prompt version, returned snapshot, release,
+tenant, tool, feature, model), the share of each value among the *failing* rows versus its
+share among the *healthy* rows of the alert's window; the values whose failing share most
+exceeds their healthy share come first, with both shares shown. What "failing" means comes
+from the rule: its failing-row predicate (errors, refusals, schema failures …), rows past the
+alert's threshold for per-request metrics (latency, cost, tokens), or — for mix, traffic and
+spend rules — rows of the alert window against rows of the trailing baseline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from spyglass.alerts.conditions import NS, Sample
+from spyglass.alerts.measures import METRICS
+from spyglass.alerts.queries import AlertQueries, bad_predicate
+from spyglass.alerts.repository import AlertRepository
+from spyglass.alerts.rules import Rule
+
+CAUSE_DIMENSIONS = (
+    "prompt_version",
+    "response_model",
+    "release",
+    "tenant_id",
+    "tool_name",
+    "feature",
+    "model",
+)
+_SEVERITY_RANK = {"info": 0, "warning": 1, "high": 2, "critical": 3}
+
+
+def suspected_cause(
+    queries: AlertQueries,
+    rule: Rule,
+    project_id: str,
+    lo_ns: int,
+    hi_ns: int,
+    labels: Mapping[str, str | None],
+    threshold: float | None,
+    top: int = 5,
+) -> list[dict[str, Any]]:
+    """Dimension values over-represented among failing rows, best first (blocking).
+
+    Each item: ``{"dimension", "value", "failing_share", "healthy_share", "lift",
+    "failing_count", "healthy_count"}`` where lift = failing_share − healthy_share > 0.
+    """
+    metric = METRICS[rule.metric]
+    bad = bad_predicate(rule)
+    scan_lo = lo_ns
+    mix_rule = rule.condition.kind in ("distribution_change", "zero_traffic")
+    if bad is None and metric.per_row is not None and threshold is not None and not mix_rule:
+        bad = f"({metric.per_row} > {float(threshold)!r})"  # requests past the alert's threshold
+    if bad is None or mix_rule:
+        # No failing rows as such: compare the alert window with the trailing baseline.
+        scan_lo = lo_ns - int((rule.condition.baseline_s or rule.window_s) * NS)
+        bad = f"(start_time_ns >= {int(lo_ns)})"
+    candidates: list[dict[str, Any]] = []
+    for dim in CAUSE_DIMENSIONS:
+        if dim in labels:
+            continue  # constant within the alert's group: says nothing
+        rows = queries.dimension_split(rule, project_id, scan_lo, hi_ns, dim, bad, labels)
+        bad_total = sum(int(r["bad_n"] or 0) for r in rows)
+        good_total = sum(int(r["good_n"] or 0) for r in rows)
+        if bad_total == 0:
+            continue
+        for r in rows:
+            if r["value"] is None:
+                continue
+            b, g = int(r["bad_n"] or 0), int(r["good_n"] or 0)
+            fs = b / bad_total
+            hs = g / good_total if good_total else 0.0
+            if fs - hs > 0.05:
+                candidates.append(
+                    {
+                        "dimension": dim,
+                        "value": str(r["value"]),
+                        "failing_share": round(fs, 4),
+                        "healthy_share": round(hs, 4),
+                        "lift": round(fs - hs, 4),
+                        "failing_count": b,
+                        "healthy_count": g,
+                    }
+                )
+    candidates.sort(key=lambda c: (-c["lift"], -c["failing_count"]))
+    return candidates[:top]
+
+
+def _shares_cause(labels_a: Mapping[str, Any], labels_b: Mapping[str, Any]) -> bool:
+    common = set(labels_a) & set(labels_b)
+    return any(labels_a[k] is not None and labels_a[k] == labels_b[k] for k in common)
+
+
+class IncidentManager:
+    """Opens, groups and closes incidents as alerts fire and resolve. Blocking (DB + queries)."""
+
+    def __init__(self, repo: AlertRepository, queries: AlertQueries, group_window_s: float = 1800.0) -> None:
+        self.repo, self.queries, self.group_window_s = repo, queries, group_window_s
+
+    def on_firing(
+        self,
+        project_id: str,
+        rule: Rule,
+        instance: dict[str, Any],
+        sample: Sample,
+        window: tuple[int, int],
+        now: float,
+    ) -> str:
+        """Attach a newly firing alert to an incident (opening one if none fits); returns its id."""
+        labels = instance["labels"]
+        cause = suspected_cause(
+            self.queries, rule, project_id, window[0], window[1], labels, sample.threshold
+        )
+        group_text = ", ".join(f"{k}={v}" for k, v in labels.items()) or "all traffic"
+        target = None
+        for inc in self.repo.open_incidents(project_id):
+            if inc["updated_at"] < now - self.group_window_s:
+                continue
+            attached = self.repo.get_incident(project_id, inc["id"]) or {}
+            same_labels = any(_shares_cause(labels, a["labels"]) for a in attached.get("alerts", []))
+            top = (inc.get("suspected_cause") or [None])[0]
+            same_cause = bool(
+                cause
+                and top
+                and (cause[0]["dimension"], cause[0]["value"]) == (top["dimension"], top["value"])
+            )
+            if same_labels or same_cause:
+                target = inc
+                break
+        if target is None:
+            incident_id = self.repo.create_incident(
+                {
+                    "project_id": project_id,
+                    "title": f"{rule.name} — {group_text}",
+                    "state": "open",
+                    "severity": rule.severity,
+                    "opened_at": now,
+                    "updated_at": now,
+                    "suspected_cause": cause,
+                    "example_traces": instance.get("example_traces") or [],
+                }
+            )
+            self.repo.add_incident_event(incident_id, now, "opened", f"Opened by {rule.name} ({group_text})")
+        else:
+            incident_id = target["id"]
+            severity = max(target["severity"], rule.severity, key=lambda s: _SEVERITY_RANK.get(s, 0))
+            examples = list(target.get("example_traces") or [])
+            examples += [t for t in instance.get("example_traces") or [] if t not in examples]
+            self.repo.update_incident(
+                incident_id, severity=severity, updated_at=now, example_traces=examples[:10]
+            )
+        self.repo.attach_alert(incident_id, instance, rule.name, now)
+        self.repo.add_incident_event(
+            incident_id,
+            now,
+            "fired",
+            f"{rule.name} fired for {group_text}: value {sample.value} vs {sample.threshold}",
+        )
+        return incident_id
+
+    def on_resolved(self, project_id: str, rule: Rule, instance: dict[str, Any], now: float) -> None:
+        """Note an alert's resolution; resolve the incident when none of its alerts still fires."""
+        incident_id = instance.get("incident_id")
+        if not incident_id:
+            return
+        inc = self.repo.get_incident(project_id, incident_id)
+        if inc is None or inc["state"] == "resolved":
+            return
+        group_text = ", ".join(f"{k}={v}" for k, v in instance["labels"].items()) or "all traffic"
+        self.repo.add_incident_event(
+            incident_id, now, "alert_resolved", f"{rule.name} resolved for {group_text}"
+        )
+        still = [
+            a
+            for a in self.repo.incident_alert_instances(incident_id)
+            if a["id"] != instance["id"] and a["state"] in ("firing",)
+        ]
+        if not still:
+            self.repo.update_incident(incident_id, state="resolved", resolved_at=now, updated_at=now)
+            self.repo.add_incident_event(incident_id, now, "resolved", "All alerts resolved")
+        else:
+            self.repo.update_incident(incident_id, updated_at=now)
+
+    def acknowledge(self, project_id: str, incident_id: str, now: float, author: str | None = None) -> bool:
+        inc = self.repo.get_incident(project_id, incident_id)
+        if inc is None or inc["state"] != "open":
+            return inc is not None
+        self.repo.update_incident(incident_id, state="acknowledged", acknowledged_at=now, updated_at=now)
+        self.repo.add_incident_event(incident_id, now, "acknowledged", "Acknowledged", author)
+        return True
+
+    def resolve(self, project_id: str, incident_id: str, now: float, author: str | None = None) -> bool:
+        inc = self.repo.get_incident(project_id, incident_id)
+        if inc is None:
+            return False
+        if inc["state"] != "resolved":
+            self.repo.update_incident(incident_id, state="resolved", resolved_at=now, updated_at=now)
+            self.repo.add_incident_event(incident_id, now, "resolved", "Resolved by hand", author)
+        return True
+
+    def add_note(
+        self, project_id: str, incident_id: str, text: str, now: float, author: str | None = None
+    ) -> bool:
+        if self.repo.get_incident(project_id, incident_id) is None:
+            return False
+        self.repo.add_incident_event(incident_id, now, "note", text, author)
+        self.repo.update_incident(incident_id, updated_at=now)
+        return True

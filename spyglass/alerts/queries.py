@@ -1,0 +1,274 @@
+"""SQL the alert engine runs against the span store, built with sqlglot.
+
+The store contract (docs/architecture.md): query modules build sqlglot expressions and run
+them through ``store.query(expression, params)``, rendered in ``store.dialect``. This module
+owns the alert-specific shapes the general metrics API does not offer: per-group values
+with a volume next to them, baselines, medians of a per-request measure, category mixes,
+per-version failure rates, example traces and the per-dimension failing/healthy split
+behind an incident's suspected cause.
+
+All functions are blocking (they run a query) and raise whatever the store raises.
+Rule values are inserted as sqlglot literals, never pasted as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import sqlglot
+from sqlglot import exp
+
+from spyglass.alerts.measures import METRICS, Metric
+from spyglass.alerts.rules import Rule, RuleError
+
+SPANS_TABLE = "spans"
+
+# Dimension name (as in rules and docs/api.md) -> span column.
+DIMENSION_COLUMNS: dict[str, str] = {
+    "model": "request_model",
+    "response_model": "response_model",
+    "provider": "provider",
+    "kind": "kind",
+    "name": "name",
+    "status": "status",
+    "error_class": "error_class",
+    "prompt_name": "prompt_name",
+    "prompt_version": "prompt_version",
+    "feature": "feature",
+    "tenant_id": "tenant_id",
+    "user_id": "user_id",
+    "environment": "environment",
+    "release": "release",
+    "service_name": "service_name",
+    "finish_reason": "finish_reason",
+    "tool_name": "tool_name",
+}
+
+_TOKENS = "COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))"
+_TOOL_FAILED = "(kind = 'tool' AND (status = 'error' OR tool_status = 'error'))"
+_EVAL_FAILED = "(kind = 'eval' AND status = 'error')"
+
+_SPAN_ROW = [
+    "trace_id",
+    "start_time_ns",
+    "(end_time_ns - start_time_ns) / 1e6 AS duration_ms",
+    "ttft_ms",
+    "cost_total_usd AS cost_usd",
+    f"{_TOKENS} AS tokens",
+    "(status = 'error') AS is_error",
+    "error_class",
+    "refusal",
+    "(schema_valid = FALSE) AS schema_failed",
+    f"{_TOOL_FAILED} AS tool_failed",
+    f"{_EVAL_FAILED} AS eval_failed",
+    *(f"{col} AS {dim}" for dim, col in DIMENSION_COLUMNS.items()),
+]
+
+_TRACE_ROW = [
+    "trace_id",
+    "MIN(start_time_ns) AS start_time_ns",
+    "(MAX(end_time_ns) - MIN(start_time_ns)) / 1e6 AS duration_ms",
+    "MIN(ttft_ms) AS ttft_ms",
+    "SUM(cost_total_usd) AS cost_usd",
+    f"SUM({_TOKENS}) AS tokens",
+    "BOOL_OR(status = 'error') AS is_error",
+    "MAX(error_class) AS error_class",
+    "BOOL_OR(refusal) AS refusal",
+    "BOOL_OR(schema_valid = FALSE) AS schema_failed",
+    f"BOOL_OR({_TOOL_FAILED}) AS tool_failed",
+    f"BOOL_OR({_EVAL_FAILED}) AS eval_failed",
+    *(f"MAX({col}) AS {dim}" for dim, col in DIMENSION_COLUMNS.items()),
+]
+
+
+class SpanQueryRunner(Protocol):
+    """What the alert engine needs from the span store (``SpanStore`` satisfies it)."""
+
+    dialect: str
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> Any: ...
+
+
+def _lit(value: Any) -> str:
+    return exp.convert(value).sql("duckdb")
+
+
+def _in_list(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(_lit(v) for v in values)})"
+
+
+def _filter_sql(q: str) -> str | None:
+    """Compile a filter-language string through the query layer into a span predicate."""
+    if not q.strip():
+        return None
+    try:
+        from spyglass.query import filters as _filters
+    except ImportError as e:  # the query layer is part of the server install
+        raise RuleError("filter: the filter language needs spyglass.query (server install)") from e
+    compile_where = getattr(_filters, "compile_where", None) or getattr(_filters, "to_sql", None)
+    if compile_where is None:
+        raise RuleError("filter: spyglass.query.filters offers no compiler for rule filters")
+    try:
+        predicate = compile_where(q)
+    except ValueError as e:
+        raise RuleError(f"filter: {e}") from e
+    return predicate.sql("duckdb") if isinstance(predicate, exp.Expression) else str(predicate)
+
+
+def span_predicates(
+    rule: Rule, project_id: str, lo_ns: int, hi_ns: int, labels: Mapping[str, str | None] | None = None
+) -> list[str]:
+    """WHERE conjuncts selecting the spans a rule looks at in ``[lo_ns, hi_ns)``.
+
+    ``labels`` narrows to one alert group (``None`` values match SQL NULL)."""
+    metric = METRICS[rule.metric]
+    preds = [
+        f"project_id = {_lit(project_id)}",
+        f"start_time_ns >= {int(lo_ns)}",
+        f"start_time_ns < {int(hi_ns)}",
+    ]
+    if metric.scope:
+        preds.append(f"({metric.scope})")
+    for dim, values in rule.where.items():
+        preds.append(_in_list(DIMENSION_COLUMNS[dim], values))
+    for dim, value in (labels or {}).items():
+        col = DIMENSION_COLUMNS[dim]
+        preds.append(f"{col} IS NULL" if value is None else f"{col} = {_lit(value)}")
+    filt = _filter_sql(rule.filter)
+    if filt:
+        preds.append(f"({filt})")
+    return preds
+
+
+def base_rows_sql(
+    rule: Rule, project_id: str, lo_ns: int, hi_ns: int, labels: Mapping[str, str | None] | None = None
+) -> str:
+    """The rule's base rows (per span or per trace, see :mod:`measures`) as a subquery."""
+    metric = METRICS[rule.metric]
+    where = " AND ".join(span_predicates(rule, project_id, lo_ns, hi_ns, labels))
+    if metric.level == "trace":
+        return f"SELECT {', '.join(_TRACE_ROW)} FROM {SPANS_TABLE} WHERE {where} GROUP BY trace_id"
+    return f"SELECT {', '.join(_SPAN_ROW)} FROM {SPANS_TABLE} WHERE {where}"
+
+
+def bad_predicate(rule: Rule) -> str | None:
+    """The failing-row predicate for a rule (its error classes narrow ``error_rate``)."""
+    metric = METRICS[rule.metric]
+    if metric.bad is None:
+        return None
+    if rule.error_classes:
+        return f"({metric.bad} AND {_in_list('error_class', rule.error_classes)})"
+    return f"({metric.bad})"
+
+
+def value_sql(rule: Rule, metric: Metric | None = None) -> str:
+    metric = metric or METRICS[rule.metric]
+    return metric.value.format(q=_lit(rule.quantile or 0.5), bad=bad_predicate(rule) or "FALSE")
+
+
+class AlertQueries:
+    """Runs the alert engine's queries against one store. Thread-compatible, not thread-safe
+    beyond what the underlying store guarantees."""
+
+    def __init__(self, store: SpanQueryRunner) -> None:
+        self.store = store
+
+    def _run(self, sql: str) -> list[dict[str, Any]]:
+        expression = sqlglot.parse_one(sql, read="duckdb")
+        result = self.store.query(expression.sql(self.store.dialect), {})
+        return _as_dicts(result, expression)
+
+    def grouped_values(
+        self,
+        rule: Rule,
+        project_id: str,
+        lo_ns: int,
+        hi_ns: int,
+        extra_dims: Sequence[str] = (),
+        value_expr: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """One row per group: the group's dimension values, ``n`` (volume) and ``value``
+        (the metric, or ``value_expr`` over the base rows)."""
+        dims = [*rule.group_by, *extra_dims]
+        select = [*dims, "COUNT(*) AS n", f"{value_expr or value_sql(rule)} AS value"]
+        sql = f"SELECT {', '.join(select)} FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns)}) AS b"
+        if dims:
+            sql += f" GROUP BY {', '.join(dims)}"
+        return self._run(sql)
+
+    def grouped_medians(self, rule: Rule, project_id: str, lo_ns: int, hi_ns: int) -> list[dict[str, Any]]:
+        """Per group: the median of the metric's per-request measure, and ``n``."""
+        metric = METRICS[rule.metric]
+        dims = list(rule.group_by)
+        select = [*dims, "COUNT(*) AS n", f"QUANTILE_CONT({metric.per_row}, 0.5) AS value"]
+        sql = f"SELECT {', '.join(select)} FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns)}) AS b"
+        if dims:
+            sql += f" GROUP BY {', '.join(dims)}"
+        return self._run(sql)
+
+    def version_failures(self, rule: Rule, project_id: str, lo_ns: int, hi_ns: int) -> list[dict[str, Any]]:
+        """Per group and prompt (name, version): volume, failures and first-seen time."""
+        bad = bad_predicate(rule) or "FALSE"
+        dims = [d for d in rule.group_by if d not in ("prompt_name", "prompt_version")]
+        keys = [*dims, "prompt_name", "prompt_version"]
+        sql = (
+            f"SELECT {', '.join(keys)}, COUNT(*) AS n, SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) AS bad_n, "
+            f"MIN(start_time_ns) AS first_seen_ns "
+            f"FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns)}) AS b "
+            f"WHERE prompt_version IS NOT NULL GROUP BY {', '.join(keys)}"
+        )
+        return self._run(sql)
+
+    def example_traces(
+        self,
+        rule: Rule,
+        project_id: str,
+        lo_ns: int,
+        hi_ns: int,
+        labels: Mapping[str, str | None],
+        limit: int = 3,
+    ) -> list[str]:
+        """Up to ``limit`` recent trace ids in the group, failing ones first."""
+        bad = bad_predicate(rule)
+        order = f"CASE WHEN {bad} THEN 0 ELSE 1 END, " if bad else ""
+        if rule.metric in ("latency", "llm_latency", "ttft", "cost_per_request", "tokens_per_request"):
+            order = f"{METRICS[rule.metric].per_row} DESC NULLS LAST, "
+        sql = (
+            f"SELECT trace_id FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns, labels)}) AS b "
+            f"ORDER BY {order}start_time_ns DESC LIMIT {int(limit) * 4}"
+        )
+        seen: list[str] = []
+        for row in self._run(sql):
+            if row["trace_id"] not in seen:
+                seen.append(row["trace_id"])
+            if len(seen) == limit:
+                break
+        return seen
+
+    def dimension_split(
+        self,
+        rule: Rule,
+        project_id: str,
+        lo_ns: int,
+        hi_ns: int,
+        dimension: str,
+        bad_sql: str,
+        labels: Mapping[str, str | None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Per value of ``dimension``: failing (``bad_n``) and healthy (``good_n``) row counts."""
+        sql = (
+            f"SELECT {dimension} AS value, SUM(CASE WHEN {bad_sql} THEN 1 ELSE 0 END) AS bad_n, "
+            f"SUM(CASE WHEN {bad_sql} THEN 0 ELSE 1 END) AS good_n "
+            f"FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns, labels)}) AS b GROUP BY {dimension}"
+        )
+        return self._run(sql)
+
+
+def _as_dicts(result: Any, expression: Any) -> list[dict[str, Any]]:
+    """Accept the store's result as dicts, or as tuples in SELECT order."""
+    rows = list(result.rows if hasattr(result, "rows") else result)
+    if not rows or isinstance(rows[0], Mapping):
+        return [dict(r) for r in rows]
+    names = [e.alias_or_name for e in expression.expressions] if isinstance(expression, exp.Select) else []
+    return [dict(zip(names, r, strict=False)) for r in rows]
