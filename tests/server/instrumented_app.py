@@ -43,7 +43,9 @@ def main() -> None:
 
     provider = TracerProvider(resource=Resource.create({"service.name": f"app-{name}"}))
     provider.add_span_processor(
-        SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{spyglass_url}/v1/traces", headers={"x-api-key": key}))
+        SimpleSpanProcessor(
+            OTLPSpanExporter(endpoint=f"{spyglass_url}/v1/traces", headers={"x-api-key": key})
+        )
     )
     trace.set_tracer_provider(provider)
     instrument(name)

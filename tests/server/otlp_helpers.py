@@ -31,7 +31,9 @@ def _kv(key: str, value: Any) -> KeyValue:
     return KeyValue(key=key, value=AnyValue(string_value=str(value)))
 
 
-def llm_attributes(model: str = "gpt-4o-mini", prompt: str = "hello", answer: str = "hi there") -> dict[str, Any]:
+def llm_attributes(
+    model: str = "gpt-4o-mini", prompt: str = "hello", answer: str = "hi there"
+) -> dict[str, Any]:
     """OTel GenAI (current semconv) attributes of one chat call."""
     return {
         "gen_ai.operation.name": "chat",
@@ -49,7 +51,9 @@ def llm_attributes(model: str = "gpt-4o-mini", prompt: str = "hello", answer: st
 
 
 def proto_request(
-    spans: list[tuple[str, str, str | None, str]], service: str = "svc", attributes: dict[str, Any] | None = None
+    spans: list[tuple[str, str, str | None, str]],
+    service: str = "svc",
+    attributes: dict[str, Any] | None = None,
 ) -> ExportTraceServiceRequest:
     """One request holding ``(trace_id, span_id, parent_span_id, name)`` spans, all LLM calls."""
     now = time.time_ns()
@@ -118,7 +122,9 @@ def get_trace(url: str, key: str, trace_id: str) -> httpx.Response:
     return httpx.get(f"{url}/api/v1/traces/{trace_id}", headers={"x-api-key": key}, timeout=10)
 
 
-def wait_for_trace(url: str, key: str, trace_id: str, spans: int = 1, timeout_s: float = 10.0) -> dict[str, Any]:
+def wait_for_trace(
+    url: str, key: str, trace_id: str, spans: int = 1, timeout_s: float = 10.0
+) -> dict[str, Any]:
     """The trace detail once it holds ``spans`` spans (exporters may send in several batches)."""
     deadline = time.monotonic() + timeout_s
     last: httpx.Response | None = None
@@ -127,7 +133,9 @@ def wait_for_trace(url: str, key: str, trace_id: str, spans: int = 1, timeout_s:
         if last.status_code == 200 and len(last.json()["spans"]) >= spans:
             return dict(last.json())
         time.sleep(0.1)
-    raise AssertionError(f"trace {trace_id} not stored: {last.status_code if last else None} {last.text if last else ''}")
+    raise AssertionError(
+        f"trace {trace_id} not stored: {last.status_code if last else None} {last.text if last else ''}"
+    )
 
 
 def iter_span_ids(url: str, key: str, q: str = "") -> Iterator[tuple[str, str]]:
@@ -145,3 +153,20 @@ def iter_span_ids(url: str, key: str, q: str = "") -> Iterator[tuple[str, str]]:
         cursor = body.get("next_cursor")
         if not cursor:
             return
+
+
+def trace_span_counts(url: str, key: str) -> dict[str, int]:
+    """trace_id -> span_count of every stored trace of the key's project (paging /api/v1/traces)."""
+    counts: dict[str, int] = {}
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"start": "0", "end": "now", "limit": 500}
+        if cursor:
+            params["cursor"] = cursor
+        resp = httpx.get(f"{url}/api/v1/traces", params=params, headers={"x-api-key": key}, timeout=30)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        counts.update({item["trace_id"]: item["span_count"] for item in body["items"]})
+        cursor = body.get("next_cursor")
+        if not cursor:
+            return counts

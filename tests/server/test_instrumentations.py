@@ -37,9 +37,19 @@ def test_instrumented_openai_call_arrives_canonical(
     server: RunningServer, fake_llm: FakeLLMServer, instrumentation: str
 ) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.server.instrumented_app", instrumentation, server.url, server.api_key,
-         fake_llm.openai_base_url],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "tests.server.instrumented_app",
+            instrumentation,
+            server.url,
+            server.api_key,
+            fake_llm.openai_base_url,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     trace_id = proc.stdout.strip().splitlines()[-1]

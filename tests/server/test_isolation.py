@@ -41,13 +41,20 @@ def test_projects_are_isolated(spyglass_server: RunningServer) -> None:
     trace_b = _send(server, key_b, "session-b")
     wait_for_trace(server.url, key_a, trace_a)
     wait_for_trace(server.url, key_b, trace_b)
-    fb = httpx.post(f"{server.url}/api/v1/feedback", json={"trace_id": trace_b, "thumbs": "down"}, headers={"x-api-key": key_b})
+    fb = httpx.post(
+        f"{server.url}/api/v1/feedback",
+        json={"trace_id": trace_b, "thumbs": "down"},
+        headers={"x-api-key": key_b},
+    )
     assert fb.status_code == 201, fb.text
 
     def get(path: str, key: str, **params: str) -> httpx.Response:
         return httpx.get(f"{server.url}{path}", params={"start": "-1h", **params}, headers={"x-api-key": key})
 
-    for mine, other, key, other_session in ((trace_a, trace_b, key_a, "session-b"), (trace_b, trace_a, key_b, "session-a")):
+    for mine, other, key, other_session in (
+        (trace_a, trace_b, key_a, "session-b"),
+        (trace_b, trace_a, key_b, "session-a"),
+    ):
         assert get(f"/api/v1/traces/{other}", key).status_code == 404
         listed = [i["trace_id"] for i in get("/api/v1/traces", key).json()["items"]]
         assert mine in listed and other not in listed

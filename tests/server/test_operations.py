@@ -18,12 +18,19 @@ def test_health_ready_and_metrics(spyglass_server: RunningServer) -> None:
     assert ready["status"] == "ready" and all(ready["checks"].values())
     t = new_trace_id()
     body = proto_request([(t, new_span_id(), None, "a"), (t, new_span_id(), None, "b")]).SerializeToString()
-    assert httpx.post(f"{url}/v1/traces", content=body, headers=headers(spyglass_server.api_key)).status_code == 200
+    assert (
+        httpx.post(f"{url}/v1/traces", content=body, headers=headers(spyglass_server.api_key)).status_code
+        == 200
+    )
     text = httpx.get(f"{url}/metrics").text
     assert 'spyglass_spans_accepted_total{transport="http"} 2.0' in text
     assert 'spyglass_http_requests_total{endpoint="/v1/traces",status="200"} 1.0' in text
-    for name in ("spyglass_ingest_seconds_bucket", "spyglass_writer_batches_total", "spyglass_writer_queue_depth",
-                 "spyglass_store_size_bytes"):
+    for name in (
+        "spyglass_ingest_seconds_bucket",
+        "spyglass_writer_batches_total",
+        "spyglass_writer_queue_depth",
+        "spyglass_store_size_bytes",
+    ):
         assert name in text
 
 
@@ -43,8 +50,12 @@ def test_scopes_and_error_shape(spyglass_server: RunningServer) -> None:
     url, admin = spyglass_server.url, spyglass_server.api_key
     missing = httpx.get(f"{url}/api/v1/traces")
     assert missing.status_code == 401 and set(missing.json()) == {"error", "message"}
-    read_key = httpx.post(f"{url}/api/v1/keys", json={"scope": "read"}, headers={"x-api-key": admin}).json()["api_key"]
-    denied = httpx.post(f"{url}/api/v1/keys", json={"scope": "admin"}, headers={"authorization": f"Bearer {read_key}"})
+    read_key = httpx.post(f"{url}/api/v1/keys", json={"scope": "read"}, headers={"x-api-key": admin}).json()[
+        "api_key"
+    ]
+    denied = httpx.post(
+        f"{url}/api/v1/keys", json={"scope": "admin"}, headers={"authorization": f"Bearer {read_key}"}
+    )
     assert denied.status_code == 403 and "admin" in denied.json()["message"]
     bad_body = httpx.post(f"{url}/api/v1/keys", json={"scope": "root"}, headers={"x-api-key": admin})
     assert bad_body.status_code == 400 and "scope" in bad_body.json()["message"]

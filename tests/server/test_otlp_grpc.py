@@ -25,7 +25,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 def test_real_grpc_exporter(server: RunningServer) -> None:
     provider = TracerProvider()
-    exporter = OTLPSpanExporter(endpoint=server.grpc_target, insecure=True, headers={"x-api-key": server.api_key})
+    exporter = OTLPSpanExporter(
+        endpoint=server.grpc_target, insecure=True, headers={"x-api-key": server.api_key}
+    )
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     with provider.get_tracer("t").start_as_current_span("chat gpt-4o-mini") as span:
         for k, v in llm_attributes().items():
@@ -56,7 +58,9 @@ def test_grpc_status_codes_and_partial_success(server: RunningServer) -> None:
 
 
 def test_exporter_reports_failure_on_wrong_key(server: RunningServer) -> None:
-    exporter = OTLPSpanExporter(endpoint=server.grpc_target, insecure=True, headers={"x-api-key": "sg_" + "q" * 32}, timeout=5)
+    exporter = OTLPSpanExporter(
+        endpoint=server.grpc_target, insecure=True, headers={"x-api-key": "sg_" + "q" * 32}, timeout=5
+    )
     provider = TracerProvider()
     with provider.get_tracer("t").start_as_current_span("x") as span:
         pass

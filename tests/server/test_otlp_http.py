@@ -37,7 +37,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 def _create_key(server: RunningServer, scope: str) -> str:
-    resp = httpx.post(f"{server.url}/api/v1/keys", json={"scope": scope, "name": scope}, headers={"x-api-key": server.api_key})
+    resp = httpx.post(
+        f"{server.url}/api/v1/keys",
+        json={"scope": scope, "name": scope},
+        headers={"x-api-key": server.api_key},
+    )
     assert resp.status_code == 201, resp.text
     return str(resp.json()["api_key"])
 
@@ -46,11 +50,16 @@ def _create_key(server: RunningServer, scope: str) -> str:
 def test_real_http_exporter_spans_arrive_canonical(server: RunningServer, compression: Compression) -> None:
     provider = TracerProvider(resource=Resource.create({"service.name": "exporter-test"}))
     exporter = OTLPSpanExporter(
-        endpoint=f"{server.url}/v1/traces", headers={"authorization": f"Bearer {server.api_key}"}, compression=compression
+        endpoint=f"{server.url}/v1/traces",
+        headers={"authorization": f"Bearer {server.api_key}"},
+        compression=compression,
     )
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("t")
-    with tracer.start_as_current_span("workflow") as root, tracer.start_as_current_span("chat gpt-4o-mini") as llm:
+    with (
+        tracer.start_as_current_span("workflow") as root,
+        tracer.start_as_current_span("chat gpt-4o-mini") as llm,
+    ):
         for k, v in llm_attributes(prompt="What is the refund policy?").items():
             llm.set_attribute(k, v)
     provider.shutdown()
@@ -84,7 +93,11 @@ def test_json_by_hand_with_hex_ids_and_partial_success(server: RunningServer) ->
     t = new_trace_id()
     good = [new_span_id(), new_span_id()]
     body = json_request(t, [*good, "not-a-span-id"])
-    resp = httpx.post(f"{server.url}/v1/traces", content=orjson.dumps(body), headers=headers(server.api_key, "application/json"))
+    resp = httpx.post(
+        f"{server.url}/v1/traces",
+        content=orjson.dumps(body),
+        headers=headers(server.api_key, "application/json"),
+    )
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"].startswith("application/json")
     partial = resp.json()["partialSuccess"]
@@ -95,7 +108,9 @@ def test_json_by_hand_with_hex_ids_and_partial_success(server: RunningServer) ->
 
 def _good_batch(server: RunningServer) -> tuple[str, bytes]:
     t = new_trace_id()
-    return t, proto_request([(t, new_span_id(), None, "root"), (t, new_span_id(), None, "llm")]).SerializeToString()
+    return t, proto_request(
+        [(t, new_span_id(), None, "root"), (t, new_span_id(), None, "llm")]
+    ).SerializeToString()
 
 
 def _assert_error(resp: httpx.Response, status: int, needle: str) -> None:
@@ -106,22 +121,47 @@ def _assert_error(resp: httpx.Response, status: int, needle: str) -> None:
 
 BAD_CASES = {
     "garbage protobuf": (lambda k: {"content": b"\xff\x00garbage" * 10, "headers": headers(k)}, 400, ""),
-    "bad json": (lambda k: {"content": b'{"resourceSpans": [', "headers": headers(k, "application/json")}, 400, "json"),
-    "wrong content type": (lambda k: {"content": b"x", "headers": headers(k, "text/plain")}, 415, "text/plain"),
-    "bad gzip": (lambda k: {"content": b"not gzip", "headers": headers(k, **{"content-encoding": "gzip"})}, 400, "gzip"),
+    "bad json": (
+        lambda k: {"content": b'{"resourceSpans": [', "headers": headers(k, "application/json")},
+        400,
+        "json",
+    ),
+    "wrong content type": (
+        lambda k: {"content": b"x", "headers": headers(k, "text/plain")},
+        415,
+        "text/plain",
+    ),
+    "bad gzip": (
+        lambda k: {"content": b"not gzip", "headers": headers(k, **{"content-encoding": "gzip"})},
+        400,
+        "gzip",
+    ),
     "oversized after gzip": (
-        lambda k: {"content": gzip.compress(b"\x00" * 400_000), "headers": headers(k, **{"content-encoding": "gzip"})},
+        lambda k: {
+            "content": gzip.compress(b"\x00" * 400_000),
+            "headers": headers(k, **{"content-encoding": "gzip"}),
+        },
         413,
         "",
     ),
     "oversized raw": (lambda k: {"content": b"\x00" * 900_000, "headers": headers(k)}, 413, "exceeds"),
-    "no key": (lambda k: {"content": b"", "headers": {"content-type": "application/json"}}, 401, "missing API key"),
-    "wrong key": (lambda k: {"content": b"", "headers": headers("sg_" + "x" * 32, "application/json")}, 401, "invalid"),
+    "no key": (
+        lambda k: {"content": b"", "headers": {"content-type": "application/json"}},
+        401,
+        "missing API key",
+    ),
+    "wrong key": (
+        lambda k: {"content": b"", "headers": headers("sg_" + "x" * 32, "application/json")},
+        401,
+        "invalid",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CASES))
-def test_bad_input_is_refused_clearly_and_the_next_batch_is_stored_whole(server: RunningServer, case: str) -> None:
+def test_bad_input_is_refused_clearly_and_the_next_batch_is_stored_whole(
+    server: RunningServer, case: str
+) -> None:
     make, status, needle = BAD_CASES[case]
     resp = httpx.post(f"{server.url}/v1/traces", **make(server.api_key))
     _assert_error(resp, status, needle)
@@ -146,9 +186,15 @@ def test_read_only_key_cannot_ingest(server: RunningServer) -> None:
 
 @pytest.mark.parametrize(
     ("params", "needle"),
-    [({"q": 'model:"unterminated'}, "q"), ({"start": "yesterday"}, "start"), ({"start": "-1h", "end": "-2h"}, "before")],
+    [
+        ({"q": 'model:"unterminated'}, "q"),
+        ({"start": "yesterday"}, "start"),
+        ({"start": "-1h", "end": "-2h"}, "before"),
+    ],
 )
-def test_bad_query_parameters_are_400_naming_the_problem(server: RunningServer, params: dict[str, str], needle: str) -> None:
+def test_bad_query_parameters_are_400_naming_the_problem(
+    server: RunningServer, params: dict[str, str], needle: str
+) -> None:
     resp = httpx.get(f"{server.url}/api/v1/traces", params=params, headers={"x-api-key": server.api_key})
     assert resp.status_code == 400, resp.text
     body = resp.json()
@@ -156,7 +202,9 @@ def test_bad_query_parameters_are_400_naming_the_problem(server: RunningServer, 
 
 
 def test_validation_errors_are_400_json(server: RunningServer) -> None:
-    resp = httpx.get(f"{server.url}/api/v1/traces", params={"limit": "9999"}, headers={"x-api-key": server.api_key})
+    resp = httpx.get(
+        f"{server.url}/api/v1/traces", params={"limit": "9999"}, headers={"x-api-key": server.api_key}
+    )
     assert resp.status_code == 400 and "limit" in resp.json()["message"]
 
 
