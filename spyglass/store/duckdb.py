@@ -13,6 +13,7 @@ other (DuckDB MVCC gives each a consistent snapshot). Every method blocks.
 
 from __future__ import annotations
 
+import operator
 import threading
 import time
 import uuid
@@ -93,14 +94,14 @@ def _map_array(dicts: list[dict[str, Any]]) -> pa.Array:
     """Build a MAP(string,string) arrow array from flat offsets (much faster than tuples)."""
     offsets = [0]
     keys: list[str] = []
-    values: list[str] = []
+    values: list[str | None] = []
+    total = 0
     for d in dicts:
-        for k, v in d.items():
-            if v is None:
-                continue
-            keys.append(k)
-            values.append(_str_value(v))
-        offsets.append(len(keys))
+        if d:
+            keys.extend(d)
+            values.extend([v if v.__class__ is str or v is None else _str_value(v) for v in d.values()])
+            total += len(d)
+        offsets.append(total)
     return pa.MapArray.from_arrays(
         pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), pa.array(values, pa.string())
     )
@@ -143,43 +144,42 @@ def output_preview(span: LlmSpan) -> str | None:
     )
 
 
+_SCALAR_FIELDS = (
+    "project_id", "trace_id", "span_id", "start_time_ns", "end_time_ns", "name", "status_message",
+    "error_type", "provider", "operation", "request_model", "response_model", "response_id",
+    "finish_reason", "is_stream", "ttft_ms", "input_tokens", "output_tokens", "cache_read_tokens",
+    "cache_write_tokens", "reasoning_tokens", "total_tokens", "cost_input_usd", "cost_output_usd",
+    "cost_total_usd", "refusal", "schema_valid", "prompt_name", "prompt_version", "session_id",
+    "user_id", "tenant_id", "feature", "environment", "release", "service_name", "tool_name",
+    "tool_call_id", "tool_status", "guardrail_decision", "guardrail_rule", "agent_name",
+    "index_version", "scope_name",
+)  # fmt: skip
+_get_scalars = operator.attrgetter(*_SCALAR_FIELDS)
+_get_derived = operator.attrgetter(
+    "parent_span_id", "kind", "status", "error_class", "tags", "attributes", "metadata"
+)
+
+
 def _span_arrow(spans: Sequence[LlmSpan]) -> pa.Table:
-    s = spans
-    cols: dict[str, Any] = {
-        "project_id": [x.project_id for x in s],
-        "trace_id": [x.trace_id for x in s],
-        "span_id": [x.span_id for x in s],
-        "parent_span_id": [x.parent_span_id or None for x in s],
-        "start_time_ns": [x.start_time_ns for x in s],
-        "end_time_ns": [x.end_time_ns for x in s],
-        "duration_ms": [max(0, x.end_time_ns - x.start_time_ns) / 1e6 for x in s],
-        "name": [x.name for x in s],
-        "kind": [str(x.kind) for x in s],
-        "status": [str(x.status) for x in s],
-        "status_message": [x.status_message for x in s],
-        "error_type": [x.error_type for x in s],
-        "error_class": [None if x.error_class is None else str(x.error_class) for x in s],
-    }
-    for name in (
-        "provider", "operation", "request_model", "response_model", "response_id", "finish_reason",
-        "is_stream", "ttft_ms", "input_tokens", "output_tokens", "cache_read_tokens",
-        "cache_write_tokens", "reasoning_tokens", "total_tokens", "cost_input_usd", "cost_output_usd",
-        "cost_total_usd", "refusal", "schema_valid", "prompt_name", "prompt_version", "session_id",
-        "user_id", "tenant_id", "feature", "environment", "release", "service_name", "tool_name",
-        "tool_call_id", "tool_status", "guardrail_decision", "guardrail_rule", "agent_name",
-        "index_version", "scope_name",
-    ):  # fmt: skip
-        cols[name] = [getattr(x, name) for x in s]
-    cols["tags"] = [x.tags or None for x in s]
-    cols["input_preview"] = [input_preview(x) for x in s]
-    cols["output_preview"] = [output_preview(x) for x in s]
+    # attrgetter + zip(*) transposes rows to columns in C: ~3x faster than a getattr loop
+    cols: dict[str, Any] = dict(zip(_SCALAR_FIELDS, zip(*map(_get_scalars, spans), strict=True), strict=True))
+    parents, kinds, statuses, classes, tags, attrs, metas = zip(*map(_get_derived, spans), strict=True)
+    cols["parent_span_id"] = [p or None for p in parents]
+    cols["kind"] = [str(k) for k in kinds]
+    cols["status"] = [str(x) for x in statuses]
+    cols["error_class"] = [None if c is None else str(c) for c in classes]
+    cols["tags"] = [t or None for t in tags]
+    cols["duration_ms"] = [
+        max(0, e - s) / 1e6 for s, e in zip(cols["start_time_ns"], cols["end_time_ns"], strict=True)
+    ]
+    cols["input_preview"] = [input_preview(x) for x in spans]
+    cols["output_preview"] = [output_preview(x) for x in spans]
+    cols["attributes"] = _map_array(list(attrs))
+    cols["metadata"] = _map_array(list(metas))
     schema = arrow_schema("spans")
-    arrays = []
-    for f in schema:
-        if f.name in ("attributes", "metadata"):
-            arrays.append(_map_array([getattr(x, f.name) for x in s]))
-        else:
-            arrays.append(pa.array(cols[f.name], f.type))
+    arrays = [
+        cols[f.name] if isinstance(cols[f.name], pa.Array) else pa.array(cols[f.name], f.type) for f in schema
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -294,7 +294,9 @@ class DuckDBStore:
     def __init__(
         self, data_dir: str | Path | None, *, threads: int | None = None, memory_limit: str | None = None
     ) -> None:
-        config: dict[str, Any] = {}
+        # Fold the WAL into the file every ~256 MB rather than DuckDB's 16 MB default: a
+        # checkpoint recompresses the tables, and doing it after every batch costs 3x the write.
+        config: dict[str, Any] = {"checkpoint_threshold": "256MB"}
         if threads:
             config["threads"] = threads
         if memory_limit:
