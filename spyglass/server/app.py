@@ -17,6 +17,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import ORJSONResponse
 
+from spyglass import web
 from spyglass.server import auth, health, otlp_http
 from spyglass.server.api import ROUTERS
 from spyglass.server.auth import RateLimiter
@@ -66,7 +67,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     services.metrics.watch_data_dir(settings.data_dir)
     services.metrics.watch_writer(services.writer)
     install_error_handlers(app)
-    for router in (health.router, auth.router, otlp_http.router, *ROUTERS, *services.routers):
+    for router in (health.router, auth.router, otlp_http.router, *ROUTERS, *services.routers, web.router):
         app.include_router(router)
     return app
 

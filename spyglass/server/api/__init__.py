@@ -2,8 +2,15 @@
 
 from fastapi import APIRouter
 
-from spyglass.server.api import feedback, projects, traces
+from spyglass.server.api import compare, feedback, histogram, outliers, projects, traces
 
-ROUTERS: tuple[APIRouter, ...] = (projects.router, traces.router, feedback.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    projects.router,
+    traces.router,
+    feedback.router,
+    histogram.router,  # web UI engineer: dashboard histograms
+    compare.router,  # web UI engineer: compare view
+    outliers.router,  # web UI engineer: dashboard outlier table
+)
 
 __all__ = ["ROUTERS"]
