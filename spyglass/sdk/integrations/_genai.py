@@ -1,0 +1,78 @@
+"""Shared helpers for building OTel GenAI attributes from provider objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from spyglass.sdk import client
+from spyglass.sdk._serialize import dumps, to_jsonable, truncate
+from spyglass.sdk.config import CaptureMode
+
+
+def content_enabled() -> bool:
+    """False in ``metadata_only`` mode: content is then never even serialised."""
+    return client.capture_mode() is not CaptureMode.METADATA_ONLY
+
+
+def get(obj: Any, name: str, default: Any = None) -> Any:
+    """Attribute or mapping key (request kwargs are dicts, responses are pydantic models)."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def given(value: Any) -> bool:
+    """False for None and the SDKs' NOT_GIVEN / Omit sentinels."""
+    if value is None:
+        return False
+    return type(value).__name__ not in ("NotGiven", "Omit")
+
+
+def text(value: Any) -> str:
+    return truncate(value if isinstance(value, str) else str(value), client.max_content_chars())
+
+
+def arguments_object(arguments: Any) -> Any:
+    """Tool-call arguments as an object when they are JSON text (the GenAI parts schema)."""
+    if isinstance(arguments, str):
+        try:
+            return json.loads(arguments)
+        except ValueError:
+            return text(arguments)
+    return to_jsonable(arguments)
+
+
+def json_attr(value: Any) -> str:
+    return dumps(value)
+
+
+def server_attributes(instance: Any) -> dict[str, Any]:
+    """``server.address``/``server.port`` from the client's base URL, when reachable."""
+    base = getattr(getattr(instance, "_client", None), "base_url", None)
+    host = getattr(base, "host", None)
+    if not host:
+        return {}
+    attrs: dict[str, Any] = {"server.address": str(host)}
+    port = getattr(base, "port", None)
+    if isinstance(port, int):
+        attrs["server.port"] = port
+    return attrs
+
+
+def setting_attributes(kwargs: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    for kwarg, attr in mapping.items():
+        value = kwargs.get(kwarg)
+        if not given(value):
+            continue
+        if isinstance(value, str) and attr.endswith("stop_sequences"):
+            value = [value]
+        if isinstance(value, (list, tuple)):
+            value = [str(v) for v in value]
+        if isinstance(value, (str, bool, int, float, list)):
+            attrs[attr] = value
+    return attrs

@@ -1,0 +1,152 @@
+"""One LLM call as one span: start, first chunk, finish or fail, exactly once.
+
+Contract: every method is guarded (never raises into the app) and idempotent after the first
+``finish``/``fail``. The recorder holds nothing that references the app's stream object, so a
+stream proxy can finish it from a GC finalizer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from spyglass.model import attributes as A
+from spyglass.model.span import ErrorClass
+from spyglass.model.span import SpanKind as CanonicalKind
+from spyglass.sdk import client
+from spyglass.sdk._guard import never_raise
+from spyglass.sdk.tracing import record_error
+
+# Set while a patched call runs, so a patched method that calls another patched method
+# (e.g. a helper built on ``create``) yields one span, not two.
+_IN_CALL: ContextVar[bool] = ContextVar("spyglass_in_llm_call", default=False)
+
+
+def in_call() -> bool:
+    return _IN_CALL.get()
+
+
+def classify_error(exc: BaseException) -> str | None:
+    """Our ErrorClass for a provider SDK exception, from its type name and HTTP status."""
+    name = type(exc).__name__.lower()
+    status = getattr(exc, "status_code", None)
+    code = str(getattr(exc, "code", "") or "").lower()
+    body = getattr(exc, "body", None)
+    if isinstance(body, Mapping):
+        err = body.get("error")
+        inner: Mapping[str, Any] = err if isinstance(err, Mapping) else body
+        code = code or str(inner.get("code") or inner.get("type") or "").lower()
+    if "timeout" in name or isinstance(exc, TimeoutError):
+        return ErrorClass.TIMEOUT.value
+    if status == 429 or "ratelimit" in name:
+        return ErrorClass.RATE_LIMIT.value
+    if "content_filter" in code or "content_policy" in code or "contentfilter" in name:
+        return ErrorClass.CONTENT_FILTER.value
+    if isinstance(status, int):
+        if status >= 500 or status == 529:
+            return ErrorClass.PROVIDER_5XX.value
+        if status in (401, 403):
+            return ErrorClass.AUTH.value
+        if status in (400, 404, 409, 413, 422):
+            return ErrorClass.VALIDATION.value
+    if "internalserver" in name or "overloaded" in name or "serviceunavailable" in name:
+        return ErrorClass.PROVIDER_5XX.value
+    if "authentication" in name or "permissiondenied" in name:
+        return ErrorClass.AUTH.value
+    if "validation" in name:
+        return ErrorClass.VALIDATION.value
+    return None
+
+
+class CallRecorder:
+    """The span of one provider call and its timing."""
+
+    __slots__ = ("span", "start_ns", "_start_perf", "ttft_s", "_done")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+        self.start_ns = time.time_ns()
+        self._start_perf = time.perf_counter()
+        self.ttft_s: float | None = None
+        self._done = False
+
+    @classmethod
+    @never_raise
+    def start(
+        cls,
+        *,
+        provider: str,
+        operation: str,
+        request_model: str | None,
+        attributes: Mapping[str, Any],
+    ) -> CallRecorder:
+        """Start a CLIENT span named ``"{operation} {model}"`` (OTel GenAI naming)."""
+        kind = CanonicalKind.EMBEDDING if operation == "embeddings" else CanonicalKind.LLM
+        attrs: dict[str, Any] = {
+            A.GEN_AI_OPERATION_NAME: operation,
+            A.GEN_AI_PROVIDER_NAME: provider,
+            A.SPAN_KIND: kind.value,
+        }
+        if request_model:
+            attrs[A.GEN_AI_REQUEST_MODEL] = request_model
+        attrs.update((k, v) for k, v in attributes.items() if v is not None)
+        name = f"{operation} {request_model}" if request_model else operation
+        span = client.get_tracer().start_span(
+            name, kind=SpanKind.CLIENT, attributes=attrs, record_exception=False, set_status_on_exception=False
+        )
+        return cls(span)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make the span current (so transport-level spans nest under it) and mark 'in a call'."""
+        token = _IN_CALL.set(True)
+        try:
+            with trace.use_span(self.span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+                yield
+        finally:
+            _IN_CALL.reset(token)
+
+    def first_chunk(self) -> None:
+        """Stamp time to first token: call at the first chunk that carries content."""
+        if self.ttft_s is None and not self._done:
+            self.ttft_s = time.perf_counter() - self._start_perf
+
+    @never_raise
+    def finish(self, attributes: Mapping[str, Any] | None = None) -> None:
+        if self._done:
+            return
+        self._done = True
+        span = self.span
+        for key, value in (attributes or {}).items():
+            if value is not None:
+                span.set_attribute(key, value)
+        if self.ttft_s is not None:
+            span.set_attribute(A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self.ttft_s)
+            span.set_attribute(A.TTFT_MS, self.ttft_s * 1000.0)
+        span.set_status(Status(StatusCode.OK))
+        span.end()
+
+    @never_raise
+    def fail(self, exc: BaseException, attributes: Mapping[str, Any] | None = None) -> None:
+        if self._done:
+            return
+        self._done = True
+        span = self.span
+        for key, value in (attributes or {}).items():
+            if value is not None:
+                span.set_attribute(key, value)
+        if self.ttft_s is not None:
+            span.set_attribute(A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self.ttft_s)
+            span.set_attribute(A.TTFT_MS, self.ttft_s * 1000.0)
+        record_error(span, exc, classify_error(exc))
+        span.end()
+
+    @property
+    def done(self) -> bool:
+        return self._done

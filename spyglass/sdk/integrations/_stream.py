@@ -1,0 +1,140 @@
+"""Transparent proxies over provider stream objects.
+
+A proxy is a ``wrapt.ObjectProxy``, so ``isinstance(proxy, openai.Stream)`` still holds and
+every attribute the app uses reaches the real stream. It feeds each chunk to an accumulator,
+stamps TTFT at the first chunk *with content*, and finishes the span exactly once: on
+exhaustion, ``close()``, ``__exit__``/``__aexit__``, an error while iterating, or garbage
+collection of an abandoned stream.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Protocol
+
+import wrapt
+
+from spyglass.sdk._guard import report_internal_error
+from spyglass.sdk.integrations._recorder import CallRecorder
+
+
+class StreamAccumulator(Protocol):
+    def add(self, chunk: Any) -> bool:
+        """Fold one chunk in; return True when it carried content (text, tool call, refusal)."""
+        ...
+
+    def attributes(self) -> dict[str, Any]:
+        """Span attributes for everything seen so far."""
+        ...
+
+
+def _finish(recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
+    if recorder.done:
+        return
+    try:
+        attrs = accumulator.attributes()
+    except Exception:
+        report_internal_error("stream.attributes")
+        attrs = {}
+    recorder.finish(attrs)
+
+
+def _fail(recorder: CallRecorder, accumulator: StreamAccumulator, exc: BaseException) -> None:
+    if recorder.done:
+        return
+    try:
+        attrs = accumulator.attributes()
+    except Exception:
+        report_internal_error("stream.attributes")
+        attrs = {}
+    recorder.fail(exc, attrs)
+
+
+def _observe(recorder: CallRecorder, accumulator: StreamAccumulator, chunk: Any) -> None:
+    try:
+        if accumulator.add(chunk):
+            recorder.first_chunk()
+    except Exception:
+        report_internal_error("stream.add")
+
+
+class SyncStreamProxy(wrapt.ObjectProxy):
+    """Proxy for a sync iterator stream (``openai.Stream``, ``anthropic.Stream``)."""
+
+    def __init__(self, wrapped: Any, recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
+        super().__init__(wrapped)
+        self._self_recorder = recorder
+        self._self_accumulator = accumulator
+        weakref.finalize(self, _finish, recorder, accumulator)
+
+    def __iter__(self) -> SyncStreamProxy:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            chunk = next(self.__wrapped__)
+        except StopIteration:
+            _finish(self._self_recorder, self._self_accumulator)
+            raise
+        except BaseException as exc:
+            _fail(self._self_recorder, self._self_accumulator, exc)
+            raise
+        _observe(self._self_recorder, self._self_accumulator, chunk)
+        return chunk
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            _finish(self._self_recorder, self._self_accumulator)
+
+    def __enter__(self) -> SyncStreamProxy:
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            _finish(self._self_recorder, self._self_accumulator)
+
+
+class AsyncStreamProxy(wrapt.ObjectProxy):
+    """Proxy for an async iterator stream (``openai.AsyncStream``, ``anthropic.AsyncStream``)."""
+
+    def __init__(self, wrapped: Any, recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
+        super().__init__(wrapped)
+        self._self_recorder = recorder
+        self._self_accumulator = accumulator
+        weakref.finalize(self, _finish, recorder, accumulator)
+
+    def __aiter__(self) -> AsyncStreamProxy:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            chunk = await self.__wrapped__.__anext__()
+        except StopAsyncIteration:
+            _finish(self._self_recorder, self._self_accumulator)
+            raise
+        except BaseException as exc:
+            _fail(self._self_recorder, self._self_accumulator, exc)
+            raise
+        _observe(self._self_recorder, self._self_accumulator, chunk)
+        return chunk
+
+    async def close(self) -> None:
+        try:
+            await self.__wrapped__.close()
+        finally:
+            _finish(self._self_recorder, self._self_accumulator)
+
+    async def __aenter__(self) -> AsyncStreamProxy:
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            _finish(self._self_recorder, self._self_accumulator)

@@ -1,0 +1,129 @@
+"""Integration machinery: patches kept as a data table, installed and removed idempotently.
+
+An :class:`Integration` (Sentry-shaped) has an ``identifier``, ``install()`` and
+``uninstall()``. ``install`` raises :class:`DidNotEnable` when the client library is absent
+or too old (silent under auto-install); ``uninstall`` restores the exact original attributes.
+Each row of the patch table names ``module``, ``"Class.method"`` and the wrapper to apply.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+import wrapt
+
+logger = logging.getLogger("spyglass.sdk")
+
+Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+
+
+class DidNotEnable(Exception):  # noqa: N818 (Sentry's name, kept on purpose)
+    """The integration cannot be enabled here (library missing or too old)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    module: str
+    target: str  # "Class.method"
+    wrapper: Wrapper
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts: list[int] = []
+    for piece in version.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+class Integration:
+    """Patches one client library. Subclasses set ``identifier``, ``package``, ``min_version``, ``patches``."""
+
+    identifier: str = ""
+    package: str = ""
+    min_version: tuple[int, ...] = ()
+
+    def __init__(self) -> None:
+        self._originals: list[tuple[Any, str, Any]] = []
+
+    def patches(self) -> Sequence[Patch]:
+        raise NotImplementedError
+
+    @property
+    def installed(self) -> bool:
+        return bool(self._originals)
+
+    def install(self) -> None:
+        if self._originals:
+            return
+        try:
+            version = metadata.version(self.package)
+        except metadata.PackageNotFoundError:
+            raise DidNotEnable(f"{self.package} is not installed") from None
+        if _version_tuple(version) < self.min_version:
+            wanted = ".".join(map(str, self.min_version))
+            raise DidNotEnable(f"{self.package} {version} is older than the supported {wanted}")
+        for patch in self.patches():
+            try:
+                module = importlib.import_module(patch.module)
+                owner_name, attr = patch.target.rsplit(".", 1)
+                owner = module
+                for part in owner_name.split("."):
+                    owner = getattr(owner, part)
+                original = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
+            except (ImportError, AttributeError, KeyError):
+                logger.debug("spyglass: %s has no %s.%s; skipping that patch", self.package, patch.module, patch.target)
+                continue
+            if isinstance(original, wrapt.FunctionWrapper):
+                continue  # already ours (or someone's); do not stack
+            setattr(owner, attr, wrapt.FunctionWrapper(original, patch.wrapper))
+            self._originals.append((owner, attr, original))
+        if not self._originals:
+            raise DidNotEnable(f"{self.package} {version}: none of the expected methods exist")
+
+    def uninstall(self) -> None:
+        while self._originals:
+            owner, attr, original = self._originals.pop()
+            setattr(owner, attr, original)
+
+
+def all_integrations() -> dict[str, type[Integration]]:
+    from spyglass.sdk.integrations.anthropic import AnthropicIntegration
+    from spyglass.sdk.integrations.openai import OpenAIIntegration
+
+    return {cls.identifier: cls for cls in (OpenAIIntegration, AnthropicIntegration)}
+
+
+def install_integrations(names: Sequence[str] | None) -> list[Integration]:
+    """Install the named integrations (``None`` = every installed client, silently skipping absent ones).
+
+    An explicitly named integration that cannot be enabled is logged at WARNING; an unknown
+    name raises ``ValueError`` (programmer error).
+    """
+    available = all_integrations()
+    explicit = names is not None
+    wanted = list(names) if names is not None else list(available)
+    unknown = [n for n in wanted if n not in available]
+    if unknown:
+        raise ValueError(f"unknown integrations {unknown}; known: {sorted(available)}")
+    installed: list[Integration] = []
+    for name in wanted:
+        integration = available[name]()
+        try:
+            integration.install()
+        except DidNotEnable as exc:
+            (logger.warning if explicit else logger.debug)("spyglass: %s integration not enabled: %s", name, exc)
+            continue
+        except Exception:
+            logger.warning("spyglass: %s integration failed to install", name, exc_info=True)
+            integration.uninstall()
+            continue
+        installed.append(integration)
+    return installed
