@@ -18,9 +18,10 @@ from spyglass.fakellm.scenario import (
     scenario_to_dict,
 )
 from spyglass.fakellm.server import FakeLLMServer
-from spyglass.fakellm.state import FORCE_HEADER, ProviderState
+from spyglass.fakellm.state import CLOCK_HEADER, FORCE_HEADER, ProviderState
 
 __all__ = [
+    "CLOCK_HEADER",
     "FORCE_HEADER",
     "Behaviour",
     "FakeLLMServer",

@@ -25,6 +25,7 @@ import random
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,7 @@ class RequestInfo:
     prompt_text: str
     headers: Mapping[str, str]
     api_key: str | None
+    time_s: float = 0.0  # the request's clock: wall time, or the x-fake-clock header (simulations)
 
 
 @dataclass(slots=True)
@@ -118,13 +120,17 @@ class Match:
     """All given conditions must hold (an empty match accepts every request).
 
     ``model`` and ``api_key`` are shell globs; ``prompt_contains`` is a substring of the
-    concatenated prompt (system + messages); ``headers`` maps a header name to a glob."""
+    concatenated prompt (system + messages); ``headers`` maps a header name to a glob;
+    ``after``/``before`` (epoch seconds) bound the request's clock, which schedules changes
+    such as a snapshot swap or an outage window."""
 
     model: str | None = None
     api: str | None = None
     prompt_contains: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     api_key: str | None = None
+    after: float | None = None
+    before: float | None = None
 
     def accepts(self, req: RequestInfo) -> bool:
         if self.model is not None and not fnmatch.fnmatchcase(req.model, self.model):
@@ -134,6 +140,10 @@ class Match:
         if self.prompt_contains is not None and self.prompt_contains not in req.prompt_text:
             return False
         if self.api_key is not None and not fnmatch.fnmatchcase(req.api_key or "", self.api_key):
+            return False
+        if self.after is not None and req.time_s < self.after:
+            return False
+        if self.before is not None and req.time_s >= self.before:
             return False
         for name, pattern in self.headers.items():
             value = req.headers.get(name.lower())
@@ -308,7 +318,22 @@ def _match_from_dict(data: Mapping[str, Any], where: str) -> Match:
         prompt_contains=data.get("prompt_contains"),
         headers=headers,
         api_key=data.get("api_key"),
+        after=_epoch(data.get("after"), f"{where}.after"),
+        before=_epoch(data.get("before"), f"{where}.before"),
     )
+
+
+def _epoch(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ScenarioError(f"{where} must be epoch seconds or an ISO-8601 time, got {value!r}") from None
 
 
 def behaviour_from_dict(data: Mapping[str, Any], where: str = "behaviour") -> Behaviour:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Mapping
@@ -30,6 +31,9 @@ from spyglass.fakellm.scenario import (
 #: Forces one outcome for one request, e.g. ``[[fake:force=rate_limit]]`` in a prompt.
 _FORCE_MARKER = re.compile(r"\[\[fake:force=(\w+)\]\]")
 FORCE_HEADER = "x-fake-force"
+#: Epoch seconds to match ``after``/``before`` rules against instead of the wall clock, sent
+#: by simulations that replay history (the demo's back-fill).
+CLOCK_HEADER = "x-fake-clock"
 FORCE_VALUES = frozenset(ERROR_KINDS) | {"refusal", "invalid_json", "hallucination", "ok"}
 
 
@@ -111,7 +115,14 @@ class ProviderState:
         self, api: str, model: str, prompt_text: str, headers: Mapping[str, str], api_key: str | None
     ) -> Call:
         """Resolve the behaviour for one request and draw its outcome."""
-        request = RequestInfo(api=api, model=model, prompt_text=prompt_text, headers=headers, api_key=api_key)
+        request = RequestInfo(
+            api=api,
+            model=model,
+            prompt_text=prompt_text,
+            headers=headers,
+            api_key=api_key,
+            time_s=_clock(headers),
+        )
         with self._lock:
             scenario, sampler = self._scenario, self._sampler
         behaviour = scenario.resolve(request)
@@ -129,6 +140,16 @@ class ProviderState:
             snapshot=snapshot_for(behaviour, model),
             request_id=f"req_{uuid.UUID(int=outcome.rng.getrandbits(128)).hex}",
         )
+
+
+def _clock(headers: Mapping[str, str]) -> float:
+    value = headers.get(CLOCK_HEADER)
+    if value is not None:
+        try:
+            return float(value)
+        except ValueError:
+            pass  # a bad simulation header must not break the request: use the wall clock
+    return time.time()
 
 
 def _forced(prompt_text: str, headers: Mapping[str, str]) -> str | None:

@@ -8,7 +8,7 @@ import httpx
 import openai
 import pytest
 
-from spyglass.fakellm import Behaviour, FakeLLMServer, LatencySpec, Scenario, scenario_from_dict
+from spyglass.fakellm import CLOCK_HEADER, Behaviour, FakeLLMServer, LatencySpec, Scenario, scenario_from_dict
 
 pytestmark = pytest.mark.integration
 
@@ -72,3 +72,22 @@ def test_rules_by_model_header_and_key() -> None:
         limited = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-limited-1", max_retries=0)
         with pytest.raises(openai.RateLimitError):
             limited.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+
+
+def test_clock_header_schedules_a_snapshot_swap() -> None:
+    scenario = scenario_from_dict(
+        {
+            "defaults": {"no_sleep": True},
+            "rules": [{"match": {"after": 1000}, "behaviour": {"snapshots": {"m": "m-2"}}}],
+        }
+    )
+    with FakeLLMServer(scenario) as fake:
+        client = openai.OpenAI(base_url=fake.openai_base_url, api_key="k", max_retries=0)
+        before = client.chat.completions.create(
+            model="m", messages=MESSAGES, extra_headers={CLOCK_HEADER: "999"}
+        )
+        after = client.chat.completions.create(
+            model="m", messages=MESSAGES, extra_headers={CLOCK_HEADER: "1001"}
+        )
+        wall = client.chat.completions.create(model="m", messages=MESSAGES)
+    assert (before.model, after.model, wall.model) == ("m", "m-2", "m-2")

@@ -142,3 +142,20 @@ def test_snapshot_globs() -> None:
     assert snapshot_for(behaviour, "gpt-4o-mini") == "gpt-4o-mini-2024-07-18"
     assert snapshot_for(behaviour, "claude-sonnet-4-5") == "claude-x-1"
     assert snapshot_for(behaviour, "gpt-4o") == "gpt-4o"
+
+
+def test_time_window_rules_follow_the_request_clock() -> None:
+    scenario = scenario_from_dict(
+        {
+            "rules": [
+                {"match": {"after": "2026-01-01T00:00:00Z"}, "behaviour": {"snapshots": {"m": "m-new"}}},
+                {"match": {"after": 100, "before": 200}, "behaviour": {"refusal_rate": 1.0}},
+            ]
+        }
+    )
+    early = RequestInfo(api="a", model="m", prompt_text="", headers={}, api_key=None, time_s=150)
+    late = RequestInfo(api="a", model="m", prompt_text="", headers={}, api_key=None, time_s=1.9e9)
+    assert snapshot_for(scenario.resolve(early), "m") == "m" and scenario.resolve(early).refusal_rate == 1.0
+    assert snapshot_for(scenario.resolve(late), "m") == "m-new" and scenario.resolve(late).refusal_rate == 0.0
+    with pytest.raises(ScenarioError, match="after"):
+        scenario_from_dict({"rules": [{"match": {"after": "yesterday"}}]})
