@@ -59,18 +59,7 @@ def build_services(settings: Any) -> Any:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = DuckDBStore(settings.data_dir)
     meta = MetaStore(settings.meta_url) if settings.meta_url else MetaStore.for_data_dir(settings.data_dir)
-    services = Services(settings=settings, store=store, meta=meta, writer=BatchWriter(store))
-    _add_optional_components(services)
-    return services
-
-
-def _add_optional_components(services: Any) -> None:
-    """Mount components that live outside the server package when they are installed."""
-    try:
-        from spyglass.web.routes import router as web_router
-    except ModuleNotFoundError:
-        return
-    services.routers.append(web_router)
+    return Services(settings=settings, store=store, meta=meta, writer=BatchWriter(store))
 
 
 def run(args: argparse.Namespace) -> int:

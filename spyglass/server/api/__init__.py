@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from spyglass.server.api import compare, feedback, histogram, outliers, projects, traces
+from spyglass.server.api import compare, feedback, histogram, outliers, projects, spans, traces
 
 ROUTERS: tuple[APIRouter, ...] = (
     projects.router,
     traces.router,
+    spans.router,
     feedback.router,
     histogram.router,  # web UI engineer: dashboard histograms
     compare.router,  # web UI engineer: compare view

@@ -55,3 +55,5 @@ TimeDep = Annotated[TimeParams, Depends(time_params)]
 FilterText = Annotated[
     str | None, Query(description="filter expression, see docs/filters.md", max_length=4000)
 ]
+Limit = Annotated[int, Query(ge=1, le=500, description="page size, 1–500")]
+Cursor = Annotated[str | None, Query(description="opaque, from next_cursor", max_length=2000)]

@@ -14,15 +14,13 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import ORJSONResponse
 
 from spyglass.query import traces
-from spyglass.server.api.params import FilterText, TimeDep
+from spyglass.server.api.params import Cursor, FilterText, Limit, TimeDep
 from spyglass.server.deps import ReadKey, StoreDep
 from spyglass.server.errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["traces"])
 
 TraceSort = Annotated[str, Query(description="one of " + ", ".join(traces.TRACE_SORTS))]
-Limit = Annotated[int, Query(ge=1, le=500, description="page size, 1–500")]
-Cursor = Annotated[str | None, Query(description="opaque, from next_cursor")]
 
 
 @router.get("/traces", summary="List traces (one row per request)")
