@@ -36,3 +36,14 @@ def map_get(column: exp.Expr, key: exp.Expr, dialect: str) -> exp.Expr:
 def explode(value: exp.Expr) -> exp.Expr:
     """One row per element of a list column (UNNEST / arrayJoin via sqlglot)."""
     return exp.Explode(this=value)
+
+
+def explode_keep_empty(value: exp.Expr) -> exp.Expr:
+    """Like ``explode`` but an empty list yields one NULL row, so the row is not dropped."""
+    empty = exp.EQ(this=exp.ArraySize(this=value), expression=exp.Literal.number(0))
+    return exp.Explode(this=exp.If(this=empty, true=exp.Array(expressions=[exp.null()]), false=value))
+
+
+def time_bucket(ts_ns: exp.Expr, bucket_ns: exp.Expr) -> exp.Expr:
+    """Start of the ``bucket_ns``-wide bucket holding ``ts_ns`` (integer arithmetic)."""
+    return exp.Mul(this=exp.IntDiv(this=ts_ns, expression=bucket_ns), expression=bucket_ns)
