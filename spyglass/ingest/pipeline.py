@@ -114,11 +114,9 @@ def normalize_request(decoded: DecodedRequest, project_id: str) -> NormalizeResu
                     try:
                         if normalizer.matches(src):
                             normalizer.apply(src, span)
-                    except Exception:
+                    except Exception as exc:
                         stats["normalizer_failures"] += 1
-                        log.exception(
-                            "normalizer %s failed on span %s/%s; span kept", normalizer.name, raw.trace_id, raw.span_id
-                        )
+                        _log_failure("normalizer", normalizer.name, exc, raw.trace_id, raw.span_id)
                 _finish(span)
                 result.spans.append(span)
     stats["rejected_spans"] += result.rejected
@@ -135,9 +133,9 @@ def enrich(spans: list[LlmSpan]) -> None:
             try:
                 if enricher.matches(span):
                     enricher.apply(span)
-            except Exception:
+            except Exception as exc:
                 stats["enricher_failures"] += 1
-                log.exception("enricher %s failed on span %s/%s; span kept", enricher.name, span.trace_id, span.span_id)
+                _log_failure("enricher", enricher.name, exc, span.trace_id, span.span_id)
 
 
 def encode_response(encoding: str, rejected: int, message: str | None) -> tuple[bytes, str]:
@@ -169,6 +167,19 @@ def encode_error(encoding: str, status: int, message: str) -> tuple[bytes, str]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+_logged_failures: set[tuple[str, str, str]] = set()
+
+
+def _log_failure(stage: str, name: str, exc: Exception, trace_id: str, span_id: str) -> None:
+    """Full traceback the first time a stage fails with a given error, one line afterwards:
+    a bug that hits every span must not turn into a traceback per span."""
+    key = (stage, name, type(exc).__name__)
+    if key in _logged_failures:
+        log.warning("%s %s failed on span %s/%s (%s); span kept", stage, name, trace_id, span_id, exc)
+        return
+    _logged_failures.add(key)
+    log.exception("%s %s failed on span %s/%s; span kept", stage, name, trace_id, span_id)
 
 
 def _base_span(

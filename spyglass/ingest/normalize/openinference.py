@@ -25,6 +25,7 @@ from spyglass.ingest.normalize.values import (
     as_str,
     as_str_list,
     collect_indexed,
+    has_first,
     json_object,
     json_value,
     normalize_finish_reason,
@@ -93,16 +94,16 @@ class OpenInferenceNormalizer:
         self._usage(a, span)
         if (v := a.get("llm.finish_reason")) is not None:
             span.finish_reason = normalize_finish_reason(v)
-        if any(k.startswith("llm.input_messages.") for k in a):
+        if has_first(a, "llm.input_messages.", "message.role", "message.content"):
             span.input_messages = _messages(a, "llm.input_messages.")
-        if any(k.startswith("llm.output_messages.") for k in a):
+        if has_first(a, "llm.output_messages.", "message.role", "message.content"):
             span.output_messages = _messages(a, "llm.output_messages.")
             calls = [tc for m in span.output_messages for tc in m.tool_calls]
             if calls:
                 span.tool_calls = calls
             if span.finish_reason is None:
                 span.finish_reason = span.output_messages[0].finish_reason
-        tools = collect_indexed(a, "llm.tools.")
+        tools = collect_indexed(a, "llm.tools.") if "llm.tools.0.tool.json_schema" in a else None
         if tools:
             span.settings["tools"] = [json_value(t.get("tool.json_schema")) for t in tools.values()]
 
@@ -112,7 +113,7 @@ class OpenInferenceNormalizer:
             span.output_value = as_str(v)
         self._retrieval(a, span)
         self._tool(a, span)
-        self._context(a, span)
+        self._context(a, span, src.namespaces)
 
     def _usage(self, a: dict[str, Any], span: LlmSpan) -> None:
         for key, field in (
@@ -136,8 +137,10 @@ class OpenInferenceNormalizer:
                 setattr(span, field, f)
 
     def _retrieval(self, a: dict[str, Any], span: LlmSpan) -> None:
-        docs = collect_indexed(a, "retrieval.documents.")
-        if not docs:
+        docs = None
+        if has_first(a, "retrieval.documents.", "document.id", "document.content", "document.score"):
+            docs = collect_indexed(a, "retrieval.documents.")
+        elif has_first(a, "reranker.output_documents.", "document.id", "document.content", "document.score"):
             docs = collect_indexed(a, "reranker.output_documents.")
         if docs:
             span.retrieval_documents = [
@@ -164,13 +167,14 @@ class OpenInferenceNormalizer:
             if span.output_value is not None:
                 span.tool_result = span.output_value
 
-    def _context(self, a: dict[str, Any], span: LlmSpan) -> None:
+    def _context(self, a: dict[str, Any], span: LlmSpan, namespaces: set[str]) -> None:
         meta = json_object(a.get("metadata"))
         if meta:
             span.metadata.update(meta)
-        for key, value in a.items():
-            if key.startswith("metadata."):
-                span.metadata[key[9:]] = value
+        if "metadata" in namespaces:
+            for key, value in a.items():
+                if key.startswith("metadata."):
+                    span.metadata[key[9:]] = value
         tags = as_str_list(a.get("tag.tags"))
         if tags:
             span.tags = list(dict.fromkeys([*span.tags, *tags]))
@@ -193,7 +197,11 @@ def _messages(a: dict[str, Any], prefix: str) -> list[Message]:
         msg.tool_call_id = as_str(fields.get("message.tool_call_id"))
         if (fr := fields.get("message.finish_reason")) is not None:
             msg.finish_reason = normalize_finish_reason(fr)
-        contents = collect_indexed(fields, "message.contents.")
+        contents = (
+            collect_indexed(fields, "message.contents.")
+            if has_first(fields, "message.contents.", "message_content.type", "message_content.text")
+            else None
+        )
         if contents:
             texts, parts = [], []
             for c in contents.values():
@@ -210,6 +218,9 @@ def _messages(a: dict[str, Any], prefix: str) -> list[Message]:
                 msg.content = "\n".join(texts)
             if parts:
                 msg.parts = parts
+        if not has_first(fields, "message.tool_calls.", "tool_call.id", "tool_call.function.name"):
+            out.append(msg)
+            continue
         for call in collect_indexed(fields, "message.tool_calls.").values():
             msg.tool_calls.append(
                 ToolCall(

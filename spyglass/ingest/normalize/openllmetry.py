@@ -23,6 +23,7 @@ from spyglass.ingest.normalize.values import (
     as_int,
     as_str,
     collect_indexed,
+    has_first,
     json_object,
     json_value,
     normalize_finish_reason,
@@ -102,16 +103,16 @@ class OpenLlmetryNormalizer:
         ):
             if (v := a.get(key)) is not None:
                 span.settings[setting] = v
-        functions = collect_indexed(a, "llm.request.functions.")
+        functions = collect_indexed(a, "llm.request.functions.") if "llm.request.functions.0.name" in a else None
         if functions:
             span.settings["tools"] = [
                 {"type": "function", **{k: json_value(v) for k, v in f.items()}} for f in functions.values()
             ]
-        if any(k.startswith("gen_ai.prompt.") for k in a):
+        if has_first(a, "gen_ai.prompt.", "role", "content", "tool_call_id"):
             msgs = _flat_messages(a, "gen_ai.prompt.", "user")
             if msgs:
                 span.input_messages = msgs
-        if any(k.startswith("gen_ai.completion.") for k in a):
+        if has_first(a, "gen_ai.completion.", "role", "content", "finish_reason"):
             msgs = _flat_messages(a, "gen_ai.completion.", "assistant")
             if msgs:
                 span.output_messages = msgs

@@ -5,6 +5,9 @@ Runs last: the user set these explicitly, so they win over every other conventio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from spyglass.ingest.normalize.base import SpanSource
 from spyglass.ingest.normalize.values import (
     as_float,
@@ -48,40 +51,82 @@ class SpyglassNormalizer:
         return "spyglass" in src.namespaces
 
     def apply(self, src: SpanSource, span: LlmSpan) -> None:
-        a = src.attrs
-        for key, field in _STR_FIELDS:
-            v = a.get(key)
-            if v is not None and (s := as_str(v)) is not None:
-                setattr(span, field, s)
-        if (kind := kind_from_name(a.get(A.SPAN_KIND))) is not None:
-            span.kind = kind
-        if (ttft := as_float(a.get(A.TTFT_MS))) is not None and ttft >= 0:
-            span.ttft_ms = ttft
-        if (v := a.get(A.TOOL_ARGUMENTS)) is not None:
-            span.tool_arguments = to_json_text(v)
-        if (v := a.get(A.TOOL_RESULT)) is not None:
-            span.tool_result = to_json_text(v)
-        if (v := json_object(a.get(A.PROMPT_VARIABLES))) is not None:
-            span.prompt_variables = v
-        if (v := json_object(a.get(A.OUTPUT_JSON_SCHEMA))) is not None:
-            span.output_json_schema = v
-        docs = json_value(a.get(A.RETRIEVAL_DOCUMENTS))
-        if isinstance(docs, list):
-            span.retrieval_documents = [
-                RetrievedDocument(
-                    id=as_str(d.get("id")),
-                    content=as_str(d.get("content")),
-                    score=as_float(d.get("score")),
-                    metadata=d.get("metadata") if isinstance(d.get("metadata"), dict) else None,
-                )
-                for d in docs
-                if isinstance(d, dict)
-            ]
-        tags = as_str_list(a.get(A.TAGS))
-        if tags:
-            span.tags = list(dict.fromkeys([*span.tags, *tags]))
+        # One pass over the attributes (most are not ours) instead of a lookup per name.
         plen = len(A.METADATA_PREFIX)
-        for key, value in a.items():
-            if key.startswith(A.METADATA_PREFIX):
-                span.metadata[key[plen:]] = value
-        # The derived error class is set by the enricher; an explicit one is kept there.
+        for key, v in src.attrs.items():
+            if not key.startswith(_PREFIX) or v is None:
+                continue
+            field = _STR_FIELD_BY_KEY.get(key)
+            if field is not None:
+                if (s := as_str(v)) is not None:
+                    setattr(span, field, s)
+            elif key.startswith(A.METADATA_PREFIX):
+                span.metadata[key[plen:]] = v
+            else:
+                handler = _SPECIAL.get(key)
+                if handler is not None:
+                    handler(span, v)
+
+
+def _kind(span: LlmSpan, v: Any) -> None:
+    if (kind := kind_from_name(v)) is not None:
+        span.kind = kind
+
+
+def _ttft(span: LlmSpan, v: Any) -> None:
+    if (ttft := as_float(v)) is not None and ttft >= 0:
+        span.ttft_ms = ttft
+
+
+def _tool_arguments(span: LlmSpan, v: Any) -> None:
+    span.tool_arguments = to_json_text(v)
+
+
+def _tool_result(span: LlmSpan, v: Any) -> None:
+    span.tool_result = to_json_text(v)
+
+
+def _prompt_variables(span: LlmSpan, v: Any) -> None:
+    if (obj := json_object(v)) is not None:
+        span.prompt_variables = obj
+
+
+def _output_schema(span: LlmSpan, v: Any) -> None:
+    if (obj := json_object(v)) is not None:
+        span.output_json_schema = obj
+
+
+def _documents(span: LlmSpan, v: Any) -> None:
+    docs = json_value(v)
+    if isinstance(docs, list):
+        span.retrieval_documents = [
+            RetrievedDocument(
+                id=as_str(d.get("id")),
+                content=as_str(d.get("content")),
+                score=as_float(d.get("score")),
+                metadata=d.get("metadata") if isinstance(d.get("metadata"), dict) else None,
+            )
+            for d in docs
+            if isinstance(d, dict)
+        ]
+
+
+def _tags(span: LlmSpan, v: Any) -> None:
+    tags = as_str_list(v)
+    if tags:
+        span.tags = list(dict.fromkeys([*span.tags, *tags]))
+
+
+_PREFIX = "spyglass."
+_STR_FIELD_BY_KEY = dict(_STR_FIELDS)
+# spyglass.error.class is read by the error-class enricher (an explicit class wins there).
+_SPECIAL: dict[str, Callable[[LlmSpan, Any], None]] = {
+    A.SPAN_KIND: _kind,
+    A.TTFT_MS: _ttft,
+    A.TOOL_ARGUMENTS: _tool_arguments,
+    A.TOOL_RESULT: _tool_result,
+    A.PROMPT_VARIABLES: _prompt_variables,
+    A.OUTPUT_JSON_SCHEMA: _output_schema,
+    A.RETRIEVAL_DOCUMENTS: _documents,
+    A.TAGS: _tags,
+}

@@ -116,6 +116,12 @@ def to_json_text(v: Any) -> str | None:
         return str(v)
 
 
+def has_first(attrs: dict[str, Any], prefix: str, *fields: str) -> bool:
+    """Cheap test (dict lookups, no scan) that a flattened list ``{prefix}0.{field}`` exists:
+    flattened lists start at index 0, so the scan in ``collect_indexed`` can be skipped."""
+    return any(f"{prefix}0.{f}" in attrs for f in fields)
+
+
 def collect_indexed(attrs: dict[str, Any], prefix: str) -> dict[int, dict[str, Any]]:
     """Group flattened ``{prefix}{i}.{rest}`` keys into ``{i: {rest: value}}``, by index."""
     out: dict[int, dict[str, Any]] = {}
