@@ -86,7 +86,8 @@ export async function route() {
   renderTopbar(spec.title, params, dimensionCache);
   mount(pageEl);
   try {
-    const dims = loadDimensions(signal).then((d) => { if (!signal.aborted) renderTopbar(spec.title, params, d); });
+    // Top-bar choices are a convenience: a failure there must not break the page.
+    const dims = loadDimensions(signal).then((d) => { if (!signal.aborted) renderTopbar(spec.title, params, d); }).catch(() => {});
     await spec.module.render({ el: pageEl, page, id, params, signal });
     await dims;
   } catch (e) {

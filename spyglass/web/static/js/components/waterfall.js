@@ -10,10 +10,10 @@ export const KIND_STYLE = {
   llm: { label: 'LLM', icon: '✦' },
   embedding: { label: 'EMB', icon: '≋' },
   retrieval: { label: 'RET', icon: '⌕' },
-  tool: { label: 'TOOL', icon: '⚒' },
+  tool: { label: 'TOOL', icon: '⚙' },
   agent: { label: 'AGENT', icon: '◎' },
-  chain: { label: 'STEP', icon: '⛓' },
-  guardrail: { label: 'GUARD', icon: '⛨' },
+  chain: { label: 'STEP', icon: '▹' },
+  guardrail: { label: 'GUARD', icon: '◆' },
   eval: { label: 'EVAL', icon: '✓' },
   other: { label: 'SPAN', icon: '•' },
 };
@@ -99,7 +99,9 @@ export function waterfall(host, spans, { selectedId, onSelect }) {
       r.children && collapsed.has(s.span_id) ? h('span', { class: 'muted small', text: `+${r.children}` }) : null),
     h('div', { class: 'wf-track' },
       h('div', { class: `wf-bar kindbar-${KIND_STYLE[s.kind] ? s.kind : 'other'}${failed ? ' bar-error' : ''}`, style: { left: `${left}%`, width: `${width}%` } }),
-      h('span', { class: 'wf-dur', style: { left: `${Math.min(left + width, 88)}%` }, text: fmt.ms(s.duration_ms) })));
+      width > 30
+        ? h('span', { class: 'wf-dur wf-dur-in', style: { left: `${left}%` }, text: fmt.ms(s.duration_ms) })
+        : h('span', { class: 'wf-dur', style: { left: `${left + width}%` }, text: fmt.ms(s.duration_ms) })));
   }
 
   function draw() {

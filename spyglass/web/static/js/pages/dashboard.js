@@ -92,10 +92,10 @@ function releaseMarks(releases, prompts, startMs) {
 }
 
 const OUTLIERS = [
-  { key: 'slowest', label: 'Slowest', params: { sort: '-duration_ms' } },
-  { key: 'expensive', label: 'Most expensive', params: { sort: '-cost_usd' } },
-  { key: 'lowest', label: 'Lowest scoring', params: { sort: '-start_time', q: 'feedback.score<0.5' } },
-  { key: 'retried', label: 'Most retried', params: { sort: '-span_count', q: 'retries>0' } },
+  { key: 'slowest', label: 'Slowest', load: (p, o) => api.traces({ ...p, sort: '-duration_ms' }, o) },
+  { key: 'expensive', label: 'Most expensive', load: (p, o) => api.traces({ ...p, sort: '-cost_usd' }, o) },
+  { key: 'lowest', label: 'Lowest scoring', metric: 'Score', load: (p, o) => api.outliers({ ...p, by: 'lowest_score' }, o) },
+  { key: 'retried', label: 'Most retried', metric: 'Retries', load: (p, o) => api.outliers({ ...p, by: 'most_retried' }, o) },
 ];
 
 async function outlierTable(host, params, win, signal) {
@@ -105,7 +105,7 @@ async function outlierTable(host, params, win, signal) {
     for (const b of tabs.children) b.classList.toggle('active', b.dataset.key === spec.key);
     mount(body, spinner());
     try {
-      const res = await api.traces({ ...spec.params, q: scopeQuery(params, spec.params.q || ''), start: win.start, end: win.end, limit: 8 }, { signal });
+      const res = await spec.load({ q: scopeQuery(params), start: win.start, end: win.end, limit: 8 }, { signal });
       const rows = res.items || [];
       if (!rows.length) { mount(body, empty('No matching requests in this range.')); return; }
       mount(body, dataTable([
@@ -116,7 +116,8 @@ async function outlierTable(host, params, win, signal) {
         { key: 'duration_ms', label: 'Duration', align: 'right', render: (r) => fmt.ms(r.duration_ms) },
         { key: 'cost_usd', label: 'Cost', align: 'right', render: (r) => fmt.usd(r.cost_usd) },
         { key: 'span_count', label: 'Spans', align: 'right', render: (r) => fmt.count(r.span_count) },
-      ], rows, { rowHref: (r) => link('trace', r.trace_id) }));
+        spec.metric ? { key: 'metric', label: spec.metric, align: 'right', render: (r) => String(Math.round(r.metric * 100) / 100) } : null,
+      ].filter(Boolean), rows, { rowHref: (r) => link('trace', r.trace_id) }));
     } catch (e) {
       if (e.name === 'AbortError') return;
       mount(body, h('div', { class: 'empty' }, `Not available: ${e.message}`));

@@ -38,7 +38,9 @@ function filterError(err, q) {
   // The server names the position of the problem; point at it under the query text.
   const box = h('div', { class: 'filter-error', role: 'alert', id: 'filter-error' });
   box.append(h('strong', { text: 'Filter error: ' }), h('span', { text: err.message }));
-  const pos = err.body && Number.isInteger(err.body.position) ? err.body.position : null;
+  let pos = err.body && Number.isInteger(err.body.position) ? err.body.position : null;
+  const m = pos === null ? /at position (\d+)/.exec(err.message || '') : null;
+  if (m) pos = Number(m[1]);
   if (pos !== null && q) {
     box.append(h('pre', { class: 'caret' }, h('span', { text: q }), '\n', h('span', { class: 'caret-mark', text: `${' '.repeat(Math.min(pos, q.length))}^` })));
   }
@@ -104,10 +106,10 @@ export async function render({ el, params, signal }) {
   const onSort = (s) => setParams({ sort: s, cursor: null });
   const table = rows.length
     ? dataTable([
-      { key: 'start_time', label: 'Started', sort: SORTABLE.start_time, render: (r) => fmt.time(r.start_time) },
-      { key: 'name', label: 'Request', render: (r) => h('a', { href: link('trace', r.trace_id), class: 'trace-link', text: r.name || fmt.shortId(r.trace_id) }) },
-      { key: 'status', label: 'Status', render: (r) => statusBadge(r.status, r.error_class) },
-      { key: 'models', label: 'Model → snapshot', render: (r) => h('span', {}, chips(r.models), r.response_models && r.response_models.length ? h('span', { class: 'muted small' }, ' → ', r.response_models.join(', ')) : null) },
+      { key: 'start_time', label: 'Started', class: 'nowrap', sort: SORTABLE.start_time, render: (r) => fmt.time(r.start_time) },
+      { key: 'name', label: 'Request', class: 'nowrap', render: (r) => h('a', { href: link('trace', r.trace_id), class: 'trace-link', text: r.name || fmt.shortId(r.trace_id) }) },
+      { key: 'status', label: 'Status', class: 'nowrap', render: (r) => statusBadge(r.status, r.error_class) },
+      { key: 'models', label: 'Snapshot', class: 'nowrap', render: (r) => h('span', { title: `requested: ${(r.models || []).join(', ')}` }, chips(r.response_models && r.response_models.length ? r.response_models : r.models)) },
       { key: 'prompt_versions', label: 'Prompt', render: (r) => chips(r.prompt_versions, 'chip chip-prompt') },
       { key: 'feature', label: 'Feature', render: (r) => r.feature || '—' },
       { key: 'duration_ms', label: 'Duration', align: 'right', sort: SORTABLE.duration_ms, render: (r) => fmt.ms(r.duration_ms) },
