@@ -51,17 +51,19 @@ def test_projects_are_isolated(spyglass_server: RunningServer) -> None:
     def get(path: str, key: str, **params: str) -> httpx.Response:
         return httpx.get(f"{server.url}{path}", params={"start": "-1h", **params}, headers={"x-api-key": key})
 
-    for mine, other, key, other_session in (
-        (trace_a, trace_b, key_a, "session-b"),
-        (trace_b, trace_a, key_b, "session-a"),
+    for mine, other, key, my_session, other_session in (
+        (trace_a, trace_b, key_a, "session-a", "session-b"),
+        (trace_b, trace_a, key_b, "session-b", "session-a"),
     ):
         assert get(f"/api/v1/traces/{other}", key).status_code == 404
         listed = [i["trace_id"] for i in get("/api/v1/traces", key).json()["items"]]
         assert mine in listed and other not in listed
         assert {t for t, _ in iter_span_ids(server.url, key)} == {mine}
         assert get(f"/api/v1/sessions/{other_session}", key).status_code == 404
+        turns = get(f"/api/v1/sessions/{my_session}", key).json()["turns"]
+        assert [turn["trace_id"] for turn in turns] == [mine]
         sessions = [s["session_id"] for s in get("/api/v1/sessions", key).json()["items"]]
-        assert other_session not in sessions
+        assert sessions == [my_session]
         metrics = get("/api/v1/metrics", key).json()
         assert sum(row["count"] for row in metrics["series"]) == 1
         export = get("/api/v1/export", key)

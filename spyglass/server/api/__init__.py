@@ -2,12 +2,26 @@
 
 from fastapi import APIRouter
 
-from spyglass.server.api import compare, feedback, histogram, outliers, projects, spans, traces
+from spyglass.server.api import (
+    compare,
+    export,
+    feedback,
+    histogram,
+    metrics,
+    outliers,
+    projects,
+    sessions,
+    spans,
+    traces,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     projects.router,
     traces.router,
     spans.router,
+    metrics.router,
+    sessions.router,
+    export.router,
     feedback.router,
     histogram.router,  # web UI engineer: dashboard histograms
     compare.router,  # web UI engineer: compare view
