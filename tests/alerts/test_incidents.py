@@ -1,0 +1,137 @@
+"""Incidents: grouping, timeline, states and the suspected cause computed from the data."""
+
+from __future__ import annotations
+
+import pytest
+
+from spyglass.model.span import ErrorClass, StatusCode
+from tests.alerts.conftest import HOUR, MIN, T0, AlertEnv, pack_rule, stream
+
+pytestmark = pytest.mark.integration
+
+ERR = {"status": StatusCode.ERROR, "error_class": ErrorClass.PROVIDER_5XX}
+
+
+def test_bad_prompt_version_is_the_suspected_cause(env: AlertEnv) -> None:
+    env.install(pack_rule("provider-errors", for_s=0.0, group_by=[]))
+    end = T0 + 15 * MIN
+    # three prompt versions share the traffic; only v7 fails
+    stream(
+        env.store,
+        T0,
+        end,
+        3.0,
+        prompt_name="support",
+        prompt_version="v5",
+        tenant_id="acme",
+        request_model="gpt-4o",
+    )
+    stream(
+        env.store,
+        T0,
+        end,
+        3.0,
+        prompt_name="support",
+        prompt_version="v6",
+        tenant_id="globex",
+        request_model="gpt-4o",
+    )
+    stream(
+        env.store,
+        T0,
+        end,
+        3.0,
+        prompt_name="support",
+        prompt_version="v7",
+        tenant_id="acme",
+        request_model="gpt-4o",
+        bad=ERR,
+        bad_from=T0,
+        bad_share=0.3,
+    )
+    env.run(end, end, MIN)
+    (incident,) = env.service.repo.incidents("p1")
+    cause = incident["suspected_cause"]
+    assert cause[0]["dimension"] == "prompt_version" and cause[0]["value"] == "v7"
+    assert cause[0]["failing_share"] == 1.0
+    assert cause[0]["healthy_share"] == pytest.approx(0.7 / 2.7, abs=0.01)
+    assert len(incident["example_traces"]) == 3
+
+
+def test_snapshot_swap_is_the_suspected_cause(env: AlertEnv) -> None:
+    env.install(pack_rule("snapshot-mix-change"))
+    end = T0 + 26 * HOUR
+    stream(
+        env.store,
+        T0,
+        end,
+        30.0,
+        request_model="gpt-4o",
+        response_model="gpt-4o-2024-08-06",
+        release="r1",
+        bad={"response_model": "gpt-4o-2024-11-20"},
+        bad_from=T0 + 25 * HOUR,
+    )
+    env.run(end, end, MIN)
+    (incident,) = env.service.repo.incidents("p1")
+    top = incident["suspected_cause"][0]
+    assert (top["dimension"], top["value"]) == ("response_model", "gpt-4o-2024-11-20")
+    assert top["failing_share"] > 0.9 and top["healthy_share"] < 0.1
+
+
+def test_related_alerts_group_into_one_incident_with_a_timeline(env: AlertEnv) -> None:
+    env.install(pack_rule("provider-errors", for_s=0.0))
+    env.install(pack_rule("timeouts", for_s=0.0))
+    end = T0 + 40 * MIN
+    bad = {"status": StatusCode.ERROR}
+    stream(
+        env.store,
+        T0,
+        end,
+        2.0,
+        request_model="A",
+        bad={**bad, "error_class": ErrorClass.PROVIDER_5XX},
+        bad_from=T0,
+        bad_to=T0 + 20 * MIN,
+        bad_share=0.1,
+    )
+    stream(
+        env.store,
+        T0,
+        end,
+        2.0,
+        request_model="A",
+        bad={**bad, "error_class": ErrorClass.TIMEOUT},
+        bad_from=T0,
+        bad_to=T0 + 20 * MIN,
+        bad_share=0.1,
+    )
+    env.run(T0 + 12 * MIN, T0 + 12 * MIN, MIN)
+    (incident,) = env.service.repo.incidents("p1")
+    full = env.service.repo.get_incident("p1", incident["id"])
+    assert full is not None and {a["rule_name"] for a in full["alerts"]} == {"provider-errors", "timeouts"}
+    assert full["state"] == "open"
+
+    inc = env.service.incidents
+    assert inc.acknowledge("p1", incident["id"], T0 + 13 * MIN, "alice")
+    assert inc.add_note("p1", incident["id"], "failing over to the backup provider", T0 + 14 * MIN, "alice")
+    env.run(T0 + 42 * MIN, T0 + 42 * MIN, MIN)  # both alerts resolve
+    full = env.service.repo.get_incident("p1", incident["id"])
+    assert full is not None and full["state"] == "resolved"
+    kinds = [e["kind"] for e in full["timeline"]]
+    assert kinds[:3] == ["opened", "fired", "fired"]
+    assert kinds[3:5] == ["acknowledged", "note"]
+    assert kinds.count("alert_resolved") == 2 and kinds[-1] == "resolved"
+
+
+def test_unrelated_alerts_open_separate_incidents(env: AlertEnv) -> None:
+    env.install(pack_rule("provider-errors", for_s=0.0))
+    end = T0 + 15 * MIN
+    stream(
+        env.store, T0, end, 2.0, request_model="A", prompt_version="v1", bad=ERR, bad_from=T0, bad_share=0.1
+    )
+    stream(
+        env.store, T0, end, 2.0, request_model="B", prompt_version="v2", bad=ERR, bad_from=T0, bad_share=0.1
+    )
+    env.run(end, end, MIN)
+    assert len(env.service.repo.incidents("p1")) == 2
