@@ -109,7 +109,7 @@ def normalize_request(decoded: DecodedRequest, project_id: str) -> NormalizeResu
                         result.errors.append(f"rejected span: {raw.problem}")
                     continue
                 span = _base_span(raw, project_id, resource, scope.scope_name, received_ns)
-                src = SpanSource(raw, resource)
+                src = SpanSource(raw, resource, span.attributes)
                 for normalizer in NORMALIZERS:
                     try:
                         if normalizer.matches(src):

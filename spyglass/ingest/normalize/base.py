@@ -22,11 +22,12 @@ class SpanSource:
 
     __slots__ = ("raw", "attrs", "resource", "namespaces")
 
-    def __init__(self, raw: RawSpan, resource: dict[str, Any]) -> None:
+    def __init__(self, raw: RawSpan, resource: dict[str, Any], attrs: dict[str, Any] | None = None) -> None:
         self.raw = raw
-        self.attrs = raw.attributes
+        # the pipeline passes the size-capped copy, so derived fields obey the caps too
+        self.attrs = raw.attributes if attrs is None else attrs
         self.resource = resource
-        self.namespaces = {k.partition(".")[0] for k in raw.attributes}
+        self.namespaces = {k.partition(".")[0] for k in self.attrs}
 
 
 class Normalizer(Protocol):
