@@ -1,0 +1,107 @@
+"""Store and query benchmark: write N realistic spans, then time the UI/alert queries.
+
+Run: ``python -m bench.store_query [n_spans]`` (default 1,000,000). Prints write
+throughput, bytes on disk per span (total, and the metadata tables alone, excluding the
+payload table), and the median latency of: first page of the trace list, trace list
+filtered by model, filtered by an attribute, trace detail, and p95 latency by model over
+24 h. Uses a temporary directory that is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.dataset import generate
+from spyglass.query.metrics import compute_metrics
+from spyglass.query.spans import search_spans
+from spyglass.query.traces import get_trace, list_traces
+from spyglass.store.duckdb import DuckDBStore
+
+PROJECT = "bench"
+GOAL_MS = 150.0
+
+
+def _median_ms(fn: Callable[[], Any], runs: int = 7) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def _table_bytes(store: DuckDBStore) -> dict[str, int]:
+    """Bytes of the blocks each table occupies (from DuckDB's storage info)."""
+    out: dict[str, int] = {}
+    block_size = store.query("SELECT block_size FROM pragma_database_size()")[0]["block_size"]
+    for table in ("spans", "span_payloads", "traces", "feedback"):
+        rows = store.query(
+            f"SELECT count(DISTINCT block_id) AS blocks FROM pragma_storage_info('{table}') WHERE persistent"
+        )
+        out[table] = int(rows[0]["blocks"] or 0) * int(block_size)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    n_spans = int(args[0]) if args else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="spyglass-bench-") as tmp:
+        store = DuckDBStore(tmp)
+        end_ns = time.time_ns()
+        gen = generate(store, n_spans, PROJECT, seed=0, end_time_ns=end_ns)
+        print(f"spans written: {gen['spans']:,} in {gen['seconds']:.1f} s "
+              f"-> {gen['spans_per_s']:,.0f} spans/s (generation + write_batch, batches of 5,000); "
+              f"store alone {gen['write_spans_per_s']:,.0f} spans/s")  # fmt: skip
+        t0 = time.perf_counter()
+        store.checkpoint()
+        print(f"checkpoint: {time.perf_counter() - t0:.1f} s")
+        assert store.path is not None
+        file_bytes = store.path.stat().st_size
+        tables = _table_bytes(store)
+        n = gen["spans"]
+        meta = tables["spans"] + tables["traces"]
+        print(f"disk: {file_bytes / n:,.0f} B/span total file; spans+traces tables {meta / n:,.0f} B/span "
+              f"(spans {tables['spans'] / n:,.0f}, traces {tables['traces'] / n:,.0f}, "
+              f"payloads {tables['span_payloads'] / n:,.0f})")  # fmt: skip
+
+        now = end_ns
+        sample = list_traces(store, PROJECT, now_ns=now, limit=1).items[0]
+        cases: dict[str, Callable[[], Any]] = {
+            "trace list, first page": lambda: list_traces(store, PROJECT, now_ns=now),
+            "trace list, model:gpt-4o-mini": lambda: list_traces(store, PROJECT, q="model:gpt-4o-mini", now_ns=now),
+            "trace list, attr.app.tenant.tier:enterprise": lambda: list_traces(
+                store, PROJECT, q="attr.app.tenant.tier:enterprise", now_ns=now
+            ),
+            "trace list, status:error latency_ms>3000": lambda: list_traces(
+                store, PROJECT, q="status:error latency_ms>3000", now_ns=now
+            ),
+            "trace list, free text": lambda: list_traces(store, PROJECT, q='"refund policy"', now_ns=now),
+            "trace detail": lambda: get_trace(store, PROJECT, sample.trace_id),
+            "p95 latency by model, 24h (trace level)": lambda: compute_metrics(
+                store, PROJECT, group_by="model", now_ns=now
+            ),
+            "p95 latency by model, 24h (span level, kind:llm)": lambda: compute_metrics(
+                store, PROJECT, level="span", q="kind:llm", group_by="model", now_ns=now
+            ),
+            "metrics by model, 1h buckets": lambda: compute_metrics(
+                store, PROJECT, group_by="model", bucket="1h", now_ns=now
+            ),
+            "span search, kind:llm -ttft_ms": lambda: search_spans(
+                store, PROJECT, q="kind:llm", sort="-ttft_ms", now_ns=now
+            ),
+        }
+        for name, fn in cases.items():
+            ms = _median_ms(fn)
+            verdict = "ok" if ms <= GOAL_MS else f"MISS (goal {GOAL_MS:.0f} ms)"
+            print(f"{name:<50} median {ms:8.1f} ms  {verdict}")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
