@@ -268,6 +268,10 @@ class SpanRedaction:
         for key, value in (attrs or {}).items():
             content = is_content_attribute(key)
             if self.mode is CaptureMode.METADATA_ONLY and content:
+                if key == A.RETRIEVAL_DOCUMENTS and isinstance(value, str):
+                    kept = _document_ids_and_scores(value)
+                    if kept is not None:
+                        out[key] = kept
                 continue
             if key in _STRUCTURAL_KEYS and not content:
                 out[key] = value
@@ -329,6 +333,16 @@ class RedactingSpanExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self._inner.force_flush(timeout_millis)
+
+
+def _document_ids_and_scores(documents_json: str) -> str | None:
+    """Retrieved documents reduced to ``{id, score}`` (metadata), or None if unreadable."""
+    try:
+        docs = json.loads(documents_json)
+        kept = [{k: d[k] for k in ("id", "score") if k in d} for d in docs if isinstance(d, dict)]
+    except (ValueError, TypeError):
+        return None
+    return json.dumps(kept, separators=(",", ":"))
 
 
 def redact_json_text(text: str, redactor: Replacer) -> str:
