@@ -23,6 +23,7 @@ from spyglass.alerts.measures import METRICS, Metric
 from spyglass.alerts.rules import Rule, RuleError
 
 SPANS_TABLE = "spans"
+SPAN_ALIAS = "s"  # the alias the query layer's filter compiler qualifies span columns with
 
 # Dimension name (as in rules and docs/api.md) -> span column.
 DIMENSION_COLUMNS: dict[str, str] = {
@@ -99,21 +100,36 @@ def _in_list(column: str, values: Sequence[str]) -> str:
 
 
 def _filter_sql(q: str) -> str | None:
-    """Compile a filter-language string through the query layer into a span predicate."""
+    """Compile a filter-language string (``spyglass.query``) into a predicate on ``spans AS s``.
+
+    The query layer binds values as placeholders; alert queries are rendered once per round,
+    so the values are turned back into sqlglot literals here (quoted by sqlglot, never pasted).
+    """
     if not q.strip():
         return None
+    from spyglass.query.compile import Params, Scope, compile_filter
+    from spyglass.query.filters import FilterError, parse
+
     try:
-        from spyglass.query import filters as _filters
-    except ImportError as e:  # the query layer is part of the server install
-        raise RuleError("filter: the filter language needs spyglass.query (server install)") from e
-    compile_where = getattr(_filters, "compile_where", None) or getattr(_filters, "to_sql", None)
-    if compile_where is None:
-        raise RuleError("filter: spyglass.query.filters offers no compiler for rule filters")
-    try:
-        predicate = compile_where(q)
-    except ValueError as e:
+        node = parse(q)
+    except FilterError as e:
         raise RuleError(f"filter: {e}") from e
-    return predicate.sql("duckdb") if isinstance(predicate, exp.Expression) else str(predicate)
+    params = Params()
+    predicate = compile_filter(node, level="span", dialect="duckdb", params=params, scope=Scope("", 0, 0))
+    if predicate is None:
+        return None
+
+    def inline(n: exp.Expr) -> exp.Expr:
+        if isinstance(n, exp.Placeholder) and n.name in params.values:
+            return exp.convert(params.values[n.name])
+        return n
+
+    return predicate.transform(inline).sql("duckdb")
+
+
+def validate_filter(q: str) -> None:
+    """Raise :class:`RuleError` when ``q`` is not valid filter language."""
+    _filter_sql(q)
 
 
 def span_predicates(
@@ -148,8 +164,8 @@ def base_rows_sql(
     metric = METRICS[rule.metric]
     where = " AND ".join(span_predicates(rule, project_id, lo_ns, hi_ns, labels))
     if metric.level == "trace":
-        return f"SELECT {', '.join(_TRACE_ROW)} FROM {SPANS_TABLE} WHERE {where} GROUP BY trace_id"
-    return f"SELECT {', '.join(_SPAN_ROW)} FROM {SPANS_TABLE} WHERE {where}"
+        return f"SELECT {', '.join(_TRACE_ROW)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where} GROUP BY trace_id"
+    return f"SELECT {', '.join(_SPAN_ROW)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where}"
 
 
 def bad_predicate(rule: Rule) -> str | None:

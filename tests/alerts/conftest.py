@@ -74,8 +74,8 @@ def stream(
     return len(spans)
 
 
-def pack_rule(name: str, **changes: Any) -> Rule:
-    rule = next(r for r in default_rules() if r.name == name)
+def pack_rule(pack_name: str, **changes: Any) -> Rule:
+    rule = next(r for r in default_rules() if r.name == pack_name)
     for k, v in changes.items():
         setattr(rule, k, v)
     return rule

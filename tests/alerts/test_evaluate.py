@@ -1,0 +1,93 @@
+"""Evaluator behaviour beyond the default pack: filters, settling, any-event rules, isolation
+of a failing rule, and the round's cost."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from spyglass.alerts import tables
+from spyglass.alerts.rules import parse_rule
+from spyglass.model.span import ErrorClass, SpanKind, StatusCode
+from tests.alerts.conftest import MIN, T0, AlertEnv, firing_and_resolved, make_span, pack_rule, stream
+
+pytestmark = pytest.mark.integration
+
+ERR = {"status": StatusCode.ERROR, "error_class": ErrorClass.PROVIDER_5XX}
+
+
+def test_filter_language_narrows_the_rule(env: AlertEnv) -> None:
+    env.install(pack_rule("provider-errors", for_s=0.0, filter="feature:checkout", group_by=["feature"]))
+    end = T0 + 10 * MIN
+    for feature in ("checkout", "search"):
+        stream(env.store, T0, end, 2.0, feature=feature, bad=ERR, bad_from=T0, bad_share=0.2)
+    events = env.run(end, end, MIN)
+    assert [lab for _, lab in firing_and_resolved(events)["firing"]] == [{"feature": "checkout"}]
+
+
+def test_only_settled_windows_are_judged(env: AlertEnv) -> None:
+    """Spans that arrive late (within the settle delay) still count before the window is judged."""
+    env.install(pack_rule("provider-errors", for_s=0.0, min_volume=10))
+    # the failures are all in the last 50 s before 'now': not settled yet
+    stream(env.store, T0, T0 + 5 * MIN, 2.0)
+    stream(env.store, T0 + 5 * MIN, T0 + 5 * MIN + 50, 1.0, **ERR)
+    assert env.run(T0 + 5 * MIN + 50, T0 + 5 * MIN + 50, MIN) == []
+    events = env.run(T0 + 5 * MIN + 120, T0 + 5 * MIN + 120, MIN)  # now the window covers them
+    assert firing_and_resolved(events)["firing"]
+
+
+def test_any_event_rule_fires_on_a_single_event(env: AlertEnv) -> None:
+    rule = parse_rule(
+        {
+            "name": "content-filter-hit",
+            "metric": "error_rate",
+            "error_classes": ["content_filter"],
+            "window": "5m",
+            "condition": {"kind": "any_event"},
+            "severity": "critical",
+        }
+    )
+    env.install(rule)
+    stream(env.store, T0, T0 + 10 * MIN, 5.0)
+    env.store.write_batch(
+        [make_span(T0 + 3 * MIN, status=StatusCode.ERROR, error_class=ErrorClass.CONTENT_FILTER)]
+    )
+    by = firing_and_resolved(env.run(T0 + 5 * MIN, T0 + 12 * MIN, MIN))
+    assert len(by["firing"]) == 1 and len(by["resolved"]) == 1
+
+
+def test_a_broken_rule_does_not_stop_the_others(env: AlertEnv) -> None:
+    good = env.install(pack_rule("provider-errors", for_s=0.0))
+    bad = env.install(pack_rule("timeouts", for_s=0.0, name="broken"))
+    with env.engine.begin() as c:  # a rule whose filter became invalid (e.g. edited by hand in the DB)
+        spec = pack_rule("timeouts", name="broken").to_spec() | {"filter": "model:"}
+        c.execute(tables.alert_rules.update().where(tables.alert_rules.c.id == bad).values(spec=spec))
+    stream(env.store, T0, T0 + 10 * MIN, 2.0, request_model="A", bad=ERR, bad_from=T0, bad_share=0.2)
+    report = env.service.evaluator.evaluate_once(T0 + 10 * MIN)
+    assert "broken" in report.errors and "filter" in report.errors["broken"]
+    assert [r for e, r, _ in report.events if e == "firing"] == ["provider-errors"]
+    rows = {r["id"]: r for r in env.service.repo.rule_rows("p1")}
+    assert rows[bad]["last_error"] and rows[good]["last_error"] is None
+
+
+def test_group_that_disappears_resolves(env: AlertEnv) -> None:
+    env.install(pack_rule("tool-failures", for_s=0.0))
+    stream(
+        env.store,
+        T0,
+        T0 + 6 * MIN,
+        3.0,
+        kind=SpanKind.TOOL,
+        tool_name="search",
+        tool_status="error",
+        status=StatusCode.ERROR,
+    )
+    by = firing_and_resolved(env.run(T0 + 6 * MIN, T0 + 20 * MIN, MIN))
+    assert len(by["firing"]) == 1 and len(by["resolved"]) == 1
+
+
+def test_tables_live_in_the_shared_metadata() -> None:
+    from spyglass.store.meta import metadata
+
+    assert all(t.name in metadata.tables for t in tables.ALL_TABLES)
+    assert isinstance(tables.alert_rules, sa.Table)
