@@ -8,7 +8,9 @@ clean stop never loses an acknowledged span.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
+import signal
 import sys
 from typing import Any
 
@@ -42,6 +44,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--data-dir", help="where data lives (default ./.spyglass; env SPYGLASS_DATA_DIR)")
     p.add_argument("--config", help="YAML config file (env SPYGLASS_CONFIG)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--alert-rules", help="YAML alert rules file applied at start (see docs/alerts.md)")
     p.set_defaults(func=run)
 
 
@@ -59,7 +62,11 @@ def build_services(settings: Any) -> Any:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = DuckDBStore(settings.data_dir)
     meta = MetaStore(settings.meta_url) if settings.meta_url else MetaStore.for_data_dir(settings.data_dir)
-    return Services(settings=settings, store=store, meta=meta, writer=BatchWriter(store))
+    services = Services(settings=settings, store=store, meta=meta, writer=BatchWriter(store))
+    from spyglass.server.api.alerts import install as install_alerts
+
+    install_alerts(services)  # alerts router + evaluation loop (docs/alerts.md)
+    return services
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,7 +85,13 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"spyglass serve: {exc}", file=sys.stderr)
         return 2
-    services = build_services(settings)
+    if args.alert_rules:
+        settings.extra.setdefault("alerts", {})["rules_file"] = args.alert_rules
+    try:
+        services = build_services(settings)
+    except ValueError as exc:  # a bad --alert-rules file: RuleError names the field
+        print(f"spyglass serve: {exc}", file=sys.stderr)
+        return 2
     try:
         boot = services.meta.bootstrap(settings.api_key)
     except ValueError as exc:
@@ -107,5 +120,17 @@ def run(args: argparse.Namespace) -> int:
             app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False
         )
     )
-    server.run()
+    # Uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the
+    # previous handler; these handlers turn that into a normal exit with status 0.
+    signal.signal(signal.SIGTERM, _raise_stop)
+    with contextlib.suppress(KeyboardInterrupt, _Stop):
+        server.run()
     return 0 if server.started else 1
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(_signum: int, _frame: object) -> None:
+    raise _Stop
