@@ -14,6 +14,11 @@ import signal
 import sys
 from typing import Any
 
+# Components that extend the server: each module offers ``install(services: Services) -> None``
+# which may append to ``services.background_tasks`` and ``services.routers`` (alerts add their
+# evaluation loop and API here). Add a module path to enable a component.
+COMPONENTS: tuple[str, ...] = ()
+
 _SERVER_MODULES = (
     "fastapi",
     "uvicorn",
@@ -53,7 +58,8 @@ def missing_server_modules() -> list[str]:
 
 
 def build_services(settings: Any) -> Any:
-    """``Services`` for ``settings``: the span store, the metadata store and the writer."""
+    """``Services`` for ``settings``: the span store, the metadata store, the writer, and
+    whatever each of ``COMPONENTS`` installs."""
     from spyglass.server.services import Services
     from spyglass.store.duckdb import DuckDBStore
     from spyglass.store.meta import MetaStore
