@@ -22,7 +22,23 @@ from spyglass.ingest.pipeline import decode_request, enrich, normalize_request
 
 N_SPANS = 5000
 BATCH = 500  # spans per OTLP request, as the SDK's BatchSpanProcessor sends (512)
-WORDS = "the refund policy allows returns within thirty days of purchase for unused items with receipt".split()
+WORDS = [
+    "the",
+    "refund",
+    "policy",
+    "allows",
+    "returns",
+    "within",
+    "thirty",
+    "days",
+    "of",
+    "purchase",
+    "for",
+    "unused",
+    "items",
+    "with",
+    "receipt",
+]
 
 
 def _text(rng: random.Random, n_chars: int) -> str:
@@ -76,10 +92,20 @@ def _attributes(rng: random.Random, i: int) -> dict[str, Any]:
             "gen_ai.usage.input_tokens": 900 + i % 300,
             "gen_ai.usage.output_tokens": 120,
             "gen_ai.usage.cache_read.input_tokens": 512,
-            "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "You are a support agent."}]),
-            "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": prompt}]}]),
+            "gen_ai.system_instructions": json.dumps(
+                [{"type": "text", "content": "You are a support agent."}]
+            ),
+            "gen_ai.input.messages": json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": prompt}]}]
+            ),
             "gen_ai.output.messages": json.dumps(
-                [{"role": "assistant", "parts": [{"type": "text", "content": answer}], "finish_reason": "stop"}]
+                [
+                    {
+                        "role": "assistant",
+                        "parts": [{"type": "text", "content": answer}],
+                        "finish_reason": "stop",
+                    }
+                ]
             ),
             "openai.response.system_fingerprint": "fp_1",
             "gen_ai.response.time_to_first_chunk": 0.25,
@@ -91,7 +117,9 @@ def _attributes(rng: random.Random, i: int) -> dict[str, Any]:
             "llm.provider": "openai",
             "llm.system": "openai",
             "llm.model_name": "gpt-4o-2024-08-06",
-            "llm.invocation_parameters": json.dumps({"model": "gpt-4o", "temperature": 0.2, "max_tokens": 512}),
+            "llm.invocation_parameters": json.dumps(
+                {"model": "gpt-4o", "temperature": 0.2, "max_tokens": 512}
+            ),
             "llm.input_messages.0.message.role": "system",
             "llm.input_messages.0.message.content": "You are a support agent.",
             "llm.input_messages.1.message.role": "user",

@@ -49,7 +49,9 @@ from spyglass.ingest.raw import (
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _CHUNK = 256 * 1024
 
-_PROTOBUF_TYPES = frozenset({"application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf"})
+_PROTOBUF_TYPES = frozenset(
+    {"application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf"}
+)
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 _HEX16 = re.compile(r"[0-9a-fA-F]{16}")
 _ZERO_TRACE = "0" * 32
@@ -119,9 +121,7 @@ def _decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> by
             wrapped = len(data) >= 2 and (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
             data = _inflate(data, zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS, max_bytes, "deflate")
         else:
-            raise IngestError(
-                415, f"unsupported content encoding {coding!r}: use gzip, deflate or identity"
-            )
+            raise IngestError(415, f"unsupported content encoding {coding!r}: use gzip, deflate or identity")
     if len(data) > max_bytes:
         raise IngestError(413, f"request body is {len(data)} bytes, over the {max_bytes}-byte limit")
     return data
@@ -194,7 +194,9 @@ def _decode_protobuf_leniently(data: bytes, original: DecodeError) -> DecodedReq
     try:
         req = _lenient_request_class().FromString(data)
     except DecodeError:
-        raise IngestError(400, f"invalid protobuf: {original or 'cannot parse ExportTraceServiceRequest'}") from None
+        raise IngestError(
+            400, f"invalid protobuf: {original or 'cannot parse ExportTraceServiceRequest'}"
+        ) from None
     walker = _ProtoWalker(lenient=True)
     groups = walker.request(req)
     warnings = []
@@ -247,9 +249,7 @@ class _ProtoWalker:
             problem = f"resourceSpans[{ri}].scopeSpans[{si}].spans[{i}].spanId: expected 8 non-zero bytes, got {span_id!r} ({len(sp.span_id)} bytes)"
         if parent is not None and (len(parent) != 16 or parent == _ZERO_SPAN):
             parent = None  # an unusable parent link makes the span a root; identity is intact
-        events = [
-            RawEvent(text(ev.name), ev.time_unix_nano, self.attrs(ev.attributes)) for ev in sp.events
-        ]
+        events = [RawEvent(text(ev.name), ev.time_unix_nano, self.attrs(ev.attributes)) for ev in sp.events]
         status = sp.status
         return RawSpan(
             trace_id,
@@ -324,7 +324,11 @@ def _decode_json(data: bytes) -> DecodedRequest:
         if not isinstance(rs, dict):
             raise IngestError(400, f"invalid OTLP/JSON: {path}: expected an object")
         resource = _get(rs, "resource", "resource")
-        rattrs = _json_attrs(_list(resource, "attributes", "attributes", f"{path}.resource")) if isinstance(resource, dict) else {}
+        rattrs = (
+            _json_attrs(_list(resource, "attributes", "attributes", f"{path}.resource"))
+            if isinstance(resource, dict)
+            else {}
+        )
         scopes: list[RawScopeSpans] = []
         for si, ss in enumerate(_list(rs, "scopeSpans", "scope_spans", path)):
             spath = f"{path}.scopeSpans[{si}]"
@@ -335,7 +339,10 @@ def _decode_json(data: bytes) -> DecodedRequest:
             if isinstance(scope, dict):
                 name = _str_or_none(scope.get("name"))
                 version = _str_or_none(scope.get("version"))
-            spans = [_json_span(sp, f"{spath}.spans[{i}]") for i, sp in enumerate(_list(ss, "spans", "spans", spath))]
+            spans = [
+                _json_span(sp, f"{spath}.spans[{i}]")
+                for i, sp in enumerate(_list(ss, "spans", "spans", spath))
+            ]
             scopes.append(RawScopeSpans(name, version, spans))
         groups.append(RawResourceSpans(rattrs, scopes))
     return DecodedRequest("json", groups, warnings)

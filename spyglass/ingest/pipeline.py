@@ -232,7 +232,10 @@ def _capped(attrs: dict[str, Any]) -> dict[str, Any]:
         elif t is bytes:
             if len(value) <= MAX_ATTRIBUTE_BYTES:
                 continue
-            new = value[:MAX_ATTRIBUTE_BYTES] + f"…[truncated {len(value) - MAX_ATTRIBUTE_BYTES} bytes]".encode()
+            new = (
+                value[:MAX_ATTRIBUTE_BYTES]
+                + f"…[truncated {len(value) - MAX_ATTRIBUTE_BYTES} bytes]".encode()
+            )
         elif t is list:
             if not any(type(x) is str and len(x) > MAX_ATTRIBUTE_CHARS for x in value):
                 continue

@@ -53,7 +53,9 @@ CHAT_COMPLETION = {
 }
 
 
-def _chunk(delta: dict[str, object], finish: str | None = None, usage: dict[str, object] | None = None) -> bytes:
+def _chunk(
+    delta: dict[str, object], finish: str | None = None, usage: dict[str, object] | None = None
+) -> bytes:
     body = {
         "id": "chatcmpl-stream-1",
         "object": "chat.completion.chunk",

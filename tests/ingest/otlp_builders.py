@@ -128,7 +128,10 @@ def json_body(specs: list[dict[str, Any]], resource: dict[str, Any] | None = Non
                 }
                 for n, t, a in spec["events"]
             ],
-            "status": {"code": spec["status"], **({"message": spec["status_message"]} if spec.get("status_message") else {})},
+            "status": {
+                "code": spec["status"],
+                **({"message": spec["status_message"]} if spec.get("status_message") else {}),
+            },
         }
         if spec.get("parent"):
             sp["parentSpanId"] = spec["parent"]
@@ -145,7 +148,9 @@ def json_body(specs: list[dict[str, Any]], resource: dict[str, Any] | None = Non
     return orjson.dumps(doc)
 
 
-def ingest(body: bytes, content_type: str = "application/x-protobuf", encoding: str | None = None) -> list[LlmSpan]:
+def ingest(
+    body: bytes, content_type: str = "application/x-protobuf", encoding: str | None = None
+) -> list[LlmSpan]:
     decoded = decode_request(body, content_type, encoding)
     result = normalize_request(decoded, "proj")
     enrich(result.spans)

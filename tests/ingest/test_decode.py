@@ -26,7 +26,12 @@ def _spans(decoded):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/x-protobuf", "Application/X-Protobuf", "application/x-protobuf; charset=utf-8", "application/protobuf"],
+    [
+        "application/x-protobuf",
+        "Application/X-Protobuf",
+        "application/x-protobuf; charset=utf-8",
+        "application/protobuf",
+    ],
 )
 def test_protobuf_content_types(content_type: str) -> None:
     decoded = decode_request(proto_body([SPEC]), content_type, None)
@@ -80,7 +85,9 @@ def test_content_encodings(encoding: str, compress) -> None:  # type: ignore[no-
 def test_concatenated_gzip_members() -> None:
     body = json_body([SPEC])
     half = len(body) // 2
-    decoded = decode_request(gzip.compress(body[:half]) + gzip.compress(body[half:]), "application/json", "gzip")
+    decoded = decode_request(
+        gzip.compress(body[:half]) + gzip.compress(body[half:]), "application/json", "gzip"
+    )
     assert len(_spans(decoded)) == 1
 
 
@@ -147,7 +154,9 @@ def test_sloppy_json_is_accepted() -> None:
                             {
                                 "trace_id": trace_b64,
                                 "span_id": "00F067AA0BA902B7",
-                                "parent_span_id": base64.b64encode(bytes.fromhex("1111111111111111")).decode(),
+                                "parent_span_id": base64.b64encode(
+                                    bytes.fromhex("1111111111111111")
+                                ).decode(),
                                 "name": "x",
                                 "kind": "SPAN_KIND_CLIENT",
                                 "start_time_unix_nano": 1_700_000_000_000_000_000,
@@ -156,8 +165,18 @@ def test_sloppy_json_is_accepted() -> None:
                                 "attributes": [
                                     {"key": "i", "value": {"int_value": 7}},
                                     {"key": "d", "value": {"doubleValue": "NaN"}},
-                                    {"key": "b", "value": {"bytesValue": base64.b64encode(b"\x00\x01").decode()}},
-                                    {"key": "kv", "value": {"kvlistValue": {"values": [{"key": "a", "value": {"boolValue": True}}]}}},
+                                    {
+                                        "key": "b",
+                                        "value": {"bytesValue": base64.b64encode(b"\x00\x01").decode()},
+                                    },
+                                    {
+                                        "key": "kv",
+                                        "value": {
+                                            "kvlistValue": {
+                                                "values": [{"key": "a", "value": {"boolValue": True}}]
+                                            }
+                                        },
+                                    },
                                     {"key": "weird", "value": {"intValue": "not-a-number"}},
                                     {"key": "empty", "value": {}},
                                 ],

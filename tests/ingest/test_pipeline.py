@@ -35,7 +35,11 @@ def test_identity_timing_status_and_resource() -> None:
             "status_message": "boom",
             "attrs": {"x.unknown": [1, 2], "odd": {"nested": True}},
         },
-        resource={"service.name": "checkout", "deployment.environment.name": "prod", "service.version": "1.2.3"},
+        resource={
+            "service.name": "checkout",
+            "deployment.environment.name": "prod",
+            "service.version": "1.2.3",
+        },
     )
     assert span.project_id == "proj" and span.trace_id == TRACE and span.parent_span_id == parent
     assert span.duration_ms == 2.0

@@ -92,7 +92,10 @@ def test_streamed_chat_is_normalized(captured: dict[str, list[LlmSpan]], mode: s
     assert (stream.input_tokens, stream.output_tokens) == (50, 8)
     assert stream.cost_total_usd == pytest.approx(_expected_cost(50, 8), rel=1e-9)
     if mode != "openai-v2-default":
-        assert stream.output_messages and stream.output_messages[0].content == "Refunds are accepted within 30 days."
+        assert (
+            stream.output_messages
+            and stream.output_messages[0].content == "Refunds are accepted within 30 days."
+        )
         assert stream.finish_reason == "stop"
     if mode in ("openllmetry", "openinference"):
         # these two say it was a stream and give a first-token time (the mock waits 10 ms)

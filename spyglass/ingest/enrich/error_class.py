@@ -29,17 +29,52 @@ _STATUS_IN_TEXT = re.compile(r"(?:error code|status(?: code)?)[:= ]+(\d{3})", re
 _TYPE_RULES: tuple[tuple[ErrorClass, tuple[str, ...]], ...] = (
     (ErrorClass.CONTENT_FILTER, ("contentfilter", "content_filter", "contentpolicy", "content_policy")),
     (ErrorClass.TIMEOUT, ("timeout", "timed out", "deadline", "deadlineexceeded")),
-    (ErrorClass.RATE_LIMIT, ("ratelimit", "rate_limit", "rate limit", "too many requests", "resourceexhausted", "quota")),
-    (ErrorClass.AUTH, ("authentication", "permissiondenied", "permission_denied", "unauthorized", "forbidden", "invalid api key")),
+    (
+        ErrorClass.RATE_LIMIT,
+        ("ratelimit", "rate_limit", "rate limit", "too many requests", "resourceexhausted", "quota"),
+    ),
+    (
+        ErrorClass.AUTH,
+        (
+            "authentication",
+            "permissiondenied",
+            "permission_denied",
+            "unauthorized",
+            "forbidden",
+            "invalid api key",
+        ),
+    ),
     (
         ErrorClass.PROVIDER_5XX,
-        ("internalserver", "internal_server", "apiconnection", "serviceunavailable", "service_unavailable",
-         "overloaded", "badgateway", "bad gateway", "server_error", "servererror", "apierror"),
+        (
+            "internalserver",
+            "internal_server",
+            "apiconnection",
+            "serviceunavailable",
+            "service_unavailable",
+            "overloaded",
+            "badgateway",
+            "bad gateway",
+            "server_error",
+            "servererror",
+            "apierror",
+        ),
     ),
     (
         ErrorClass.VALIDATION,
-        ("badrequest", "bad_request", "unprocessable", "validation", "invalid_request", "invalidrequest",
-         "notfound", "not_found", "schema", "jsondecode", "valueerror"),
+        (
+            "badrequest",
+            "bad_request",
+            "unprocessable",
+            "validation",
+            "invalid_request",
+            "invalidrequest",
+            "notfound",
+            "not_found",
+            "schema",
+            "jsondecode",
+            "valueerror",
+        ),
     ),
 )
 
@@ -104,7 +139,9 @@ class ErrorClassEnricher:
     name = "error_class"
 
     def matches(self, span: LlmSpan) -> bool:
-        return span.error_class is None and (span.status is StatusCode.ERROR or span.finish_reason == "content_filter")
+        return span.error_class is None and (
+            span.status is StatusCode.ERROR or span.finish_reason == "content_filter"
+        )
 
     def apply(self, span: LlmSpan) -> None:
         span.error_class = classify(span)

@@ -49,7 +49,9 @@ class RefusalEnricher:
     name = "refusal"
 
     def matches(self, span: LlmSpan) -> bool:
-        return span.kind is SpanKind.LLM or bool(span.output_messages) or span.finish_reason == "content_filter"
+        return (
+            span.kind is SpanKind.LLM or bool(span.output_messages) or span.finish_reason == "content_filter"
+        )
 
     def apply(self, span: LlmSpan) -> None:
         if span.finish_reason == "content_filter":
@@ -66,6 +68,8 @@ class RefusalEnricher:
             if assistant_text is None and msg.content and not msg.tool_calls:
                 assistant_text = msg.content
         if assistant_text is None and not span.output_messages and span.kind is SpanKind.LLM:
-            assistant_text = span.output_value if span.output_value and span.output_value[:1] not in "{[" else None
+            assistant_text = (
+                span.output_value if span.output_value and span.output_value[:1] not in "{[" else None
+            )
         if looks_like_refusal(assistant_text):
             span.refusal = True

@@ -139,7 +139,9 @@ class GenAiNormalizer:
             span.output_tokens = v
         if (v := _first_int(a, "gen_ai.usage.total_tokens")) is not None:
             span.total_tokens = v
-        if (v := _first_int(a, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens")) is not None:
+        if (
+            v := _first_int(a, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens")
+        ) is not None:
             span.cache_read_tokens = v
         v = _first_int(
             a,
@@ -149,7 +151,9 @@ class GenAiNormalizer:
         )
         if v is not None:
             span.cache_write_tokens = v
-        if (v := _first_int(a, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens")) is not None:
+        if (
+            v := _first_int(a, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens")
+        ) is not None:
             span.reasoning_tokens = v
 
     def _messages(self, src: SpanSource, span: LlmSpan) -> None:

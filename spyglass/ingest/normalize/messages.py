@@ -47,7 +47,9 @@ def parse_message(item: Any, default_role: str = "user") -> Message | None:
     role = as_str(item.get("role")) or default_role
     msg = Message(role=role)
     msg.name = as_str(item.get("name"))
-    msg.tool_call_id = as_str(item.get("tool_call_id") or item.get("id") if role == "tool" else item.get("tool_call_id"))
+    msg.tool_call_id = as_str(
+        item.get("tool_call_id") or item.get("id") if role == "tool" else item.get("tool_call_id")
+    )
     finish = item.get("finish_reason")
     if finish is not None:
         msg.finish_reason = normalize_finish_reason(finish)

@@ -48,7 +48,19 @@ _KINDS = {
 }
 
 _NAMESPACES = frozenset(
-    {"openinference", "llm", "input", "output", "retrieval", "tool", "tag", "metadata", "embedding", "reranker", "agent"}
+    {
+        "openinference",
+        "llm",
+        "input",
+        "output",
+        "retrieval",
+        "tool",
+        "tag",
+        "metadata",
+        "embedding",
+        "reranker",
+        "agent",
+    }
 )
 
 

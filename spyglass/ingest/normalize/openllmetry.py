@@ -36,7 +36,12 @@ _TRACELOOP_KINDS = {
     "agent": SpanKind.AGENT,
     "tool": SpanKind.TOOL,
 }
-_REQUEST_TYPES = {"chat": "chat", "completion": "text_completion", "embedding": "embeddings", "rerank": "rerank"}
+_REQUEST_TYPES = {
+    "chat": "chat",
+    "completion": "text_completion",
+    "embedding": "embeddings",
+    "rerank": "rerank",
+}
 _ASSOC = "traceloop.association.properties."
 
 
@@ -103,7 +108,9 @@ class OpenLlmetryNormalizer:
         ):
             if (v := a.get(key)) is not None:
                 span.settings[setting] = v
-        functions = collect_indexed(a, "llm.request.functions.") if "llm.request.functions.0.name" in a else None
+        functions = (
+            collect_indexed(a, "llm.request.functions.") if "llm.request.functions.0.name" in a else None
+        )
         if functions:
             span.settings["tools"] = [
                 {"type": "function", **{k: json_value(v) for k, v in f.items()}} for f in functions.values()
@@ -128,7 +135,7 @@ class OpenLlmetryNormalizer:
         self._prompt(a, span)
 
     def _association(self, a: dict[str, Any], span: LlmSpan) -> None:
-        props = {k[len(_ASSOC):]: v for k, v in a.items() if k.startswith(_ASSOC)}
+        props = {k[len(_ASSOC) :]: v for k, v in a.items() if k.startswith(_ASSOC)}
         for key, value in props.items():
             if key in ("session_id", "chat_id", "thread_id", "conversation_id"):
                 if span.session_id is None or key == "session_id":
@@ -181,12 +188,17 @@ def _flat_messages(a: dict[str, Any], prefix: str, default_role: str) -> list[Me
         calls = collect_indexed(fields, "tool_calls.")
         for c in calls.values():
             msg.tool_calls.append(
-                ToolCall(id=as_str(c.get("id")), name=as_str(c.get("name")), arguments=as_str(c.get("arguments")))
+                ToolCall(
+                    id=as_str(c.get("id")), name=as_str(c.get("name")), arguments=as_str(c.get("arguments"))
+                )
             )
         # Oldest form: gen_ai.completion.0.function_call.{name,arguments}
         if not calls and ("function_call.name" in fields):
             msg.tool_calls.append(
-                ToolCall(name=as_str(fields.get("function_call.name")), arguments=as_str(fields.get("function_call.arguments")))
+                ToolCall(
+                    name=as_str(fields.get("function_call.name")),
+                    arguments=as_str(fields.get("function_call.arguments")),
+                )
             )
         out.append(msg)
     return out

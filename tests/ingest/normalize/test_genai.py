@@ -40,8 +40,16 @@ def test_v1_27_content_events() -> None:
         {
             "attrs": {"gen_ai.system": "az.ai.openai", "gen_ai.request.model": "gpt-4"},
             "events": [
-                ("gen_ai.content.prompt", T0, {"gen_ai.prompt": json.dumps([{"role": "user", "content": "hi"}])}),
-                ("gen_ai.content.completion", T0 + 1, {"gen_ai.completion": json.dumps([{"role": "assistant", "content": "hello"}])}),
+                (
+                    "gen_ai.content.prompt",
+                    T0,
+                    {"gen_ai.prompt": json.dumps([{"role": "user", "content": "hi"}])},
+                ),
+                (
+                    "gen_ai.content.completion",
+                    T0 + 1,
+                    {"gen_ai.completion": json.dumps([{"role": "assistant", "content": "hello"}])},
+                ),
             ],
         }
     )
@@ -51,12 +59,25 @@ def test_v1_27_content_events() -> None:
 
 
 MESSAGES_IN = [
-    {"role": "user", "parts": [{"type": "text", "content": "Describe"}, {"type": "uri", "uri": "https://x/a.png", "modality": "image"}]},
-    {"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "search", "arguments": {"q": "x"}}]},
+    {
+        "role": "user",
+        "parts": [
+            {"type": "text", "content": "Describe"},
+            {"type": "uri", "uri": "https://x/a.png", "modality": "image"},
+        ],
+    },
+    {
+        "role": "assistant",
+        "parts": [{"type": "tool_call", "id": "c1", "name": "search", "arguments": {"q": "x"}}],
+    },
     {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1", "response": {"hits": 2}}]},
 ]
 MESSAGES_OUT = [
-    {"role": "assistant", "parts": [{"type": "reasoning", "content": "think"}, {"type": "text", "content": "Done."}], "finish_reason": "stop"}
+    {
+        "role": "assistant",
+        "parts": [{"type": "reasoning", "content": "think"}, {"type": "text", "content": "Done."}],
+        "finish_reason": "stop",
+    }
 ]
 
 
@@ -76,8 +97,12 @@ def test_v1_37_messages_string_or_structured(as_string: bool) -> None:
         }
     )
     user, assistant, tool = span.input_messages
-    assert user.content == "Describe" and user.parts == [{"type": "uri", "uri": "https://x/a.png", "modality": "image"}]
-    assert assistant.tool_calls[0].name == "search" and json.loads(assistant.tool_calls[0].arguments or "") == {"q": "x"}
+    assert user.content == "Describe" and user.parts == [
+        {"type": "uri", "uri": "https://x/a.png", "modality": "image"}
+    ]
+    assert assistant.tool_calls[0].name == "search" and json.loads(
+        assistant.tool_calls[0].arguments or ""
+    ) == {"q": "x"}
     assert tool.tool_call_id == "c1" and json.loads(tool.content or "") == {"hits": 2}
     (out,) = span.output_messages
     assert out.content == "Done." and out.parts == [{"type": "reasoning", "content": "think"}]
@@ -173,7 +198,9 @@ def test_tool_agent_retrieval_attributes() -> None:
             "attrs": {
                 "gen_ai.operation.name": "retrieval",
                 "gen_ai.retrieval.query.text": "refunds",
-                "gen_ai.retrieval.documents": json.dumps([{"id": "d1", "score": 0.9}, {"id": "d2", "score": 0.5}]),
+                "gen_ai.retrieval.documents": json.dumps(
+                    [{"id": "d1", "score": 0.9}, {"id": "d2", "score": 0.5}]
+                ),
             }
         }
     )
@@ -186,7 +213,13 @@ def test_model_without_operation_is_llm_and_exception_event_gives_error_type() -
         {
             "status": 2,
             "attrs": {"gen_ai.request.model": "gpt-4o-mini", "gen_ai.system": "openai"},
-            "events": [("exception", T0 + 10, {"exception.type": "openai.RateLimitError", "exception.message": "429"})],
+            "events": [
+                (
+                    "exception",
+                    T0 + 10,
+                    {"exception.type": "openai.RateLimitError", "exception.message": "429"},
+                )
+            ],
         }
     )
     assert span.kind is SpanKind.LLM

@@ -31,7 +31,12 @@ def test_retriever(rag: dict) -> None:  # type: ignore[type-arg]
     retr = rag["retrieve"]
     assert retr.kind is SpanKind.RETRIEVAL and retr.retrieval_query == "refund window"
     d1, d2 = retr.retrieval_documents
-    assert (d1.id, d1.content, d1.score, d1.metadata) == ("doc-1", "Refunds within 30 days.", 0.91, {"source": "policy.md"})
+    assert (d1.id, d1.content, d1.score, d1.metadata) == (
+        "doc-1",
+        "Refunds within 30 days.",
+        0.91,
+        {"source": "policy.md"},
+    )
     assert (d2.id, d2.content, d2.score) == ("doc-2", None, 0.42)
     assert retr.metadata == {"index_version": "2026-11-01"}  # flattened metadata.*
 
@@ -63,7 +68,11 @@ def test_tool(rag: dict) -> None:  # type: ignore[type-arg]
     tool = rag["lookup"]
     assert tool.kind is SpanKind.TOOL
     assert (tool.tool_name, tool.tool_call_id) == ("lookup_policy", "call_1")
-    assert (tool.tool_arguments, tool.tool_result, tool.tool_status) == ('{"topic": "refunds"}', "30 days", "ok")
+    assert (tool.tool_arguments, tool.tool_result, tool.tool_status) == (
+        '{"topic": "refunds"}',
+        "30 days",
+        "ok",
+    )
 
 
 def test_output_tool_calls_and_kinds() -> None:

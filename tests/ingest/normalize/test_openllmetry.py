@@ -21,7 +21,12 @@ def spans() -> dict:  # type: ignore[type-arg]
 def test_workflow_span(spans: dict) -> None:  # type: ignore[type-arg]
     wf = spans["answer_question.workflow"]
     assert wf.kind is SpanKind.CHAIN and wf.operation == "workflow"
-    assert (wf.session_id, wf.user_id, wf.tenant_id, wf.feature) == ("sess-42", "user-7", "acme", "order-status")
+    assert (wf.session_id, wf.user_id, wf.tenant_id, wf.feature) == (
+        "sess-42",
+        "user-7",
+        "acme",
+        "order-status",
+    )
     assert wf.metadata == {"plan": "pro", "workflow": "answer_question"}
     assert wf.input_value == '{"args": ["Where is my order?"], "kwargs": {}}'
     assert wf.output_value == '"It ships tomorrow."'
@@ -40,7 +45,10 @@ def test_legacy_llm_span(spans: dict) -> None:  # type: ignore[type-arg]
     llm = spans["anthropic.chat"]
     assert llm.kind is SpanKind.LLM and llm.operation == "chat"
     assert llm.provider == "anthropic"
-    assert (llm.request_model, llm.response_model) == ("claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022")
+    assert (llm.request_model, llm.response_model) == (
+        "claude-3-5-sonnet-latest",
+        "claude-3-5-sonnet-20241022",
+    )
     assert [m.role for m in llm.input_messages] == ["system", "user", "assistant", "tool"]
     assert llm.input_messages[2].tool_calls[0].name == "lookup_order"
     assert llm.input_messages[3].tool_call_id == "toolu_1"
@@ -81,7 +89,11 @@ def test_legacy_completion_tool_calls_and_refusal() -> None:
 
 @pytest.mark.parametrize(
     ("request_type", "kind", "op"),
-    [("completion", SpanKind.LLM, "text_completion"), ("embedding", SpanKind.EMBEDDING, "embeddings"), ("rerank", SpanKind.RETRIEVAL, "rerank")],
+    [
+        ("completion", SpanKind.LLM, "text_completion"),
+        ("embedding", SpanKind.EMBEDDING, "embeddings"),
+        ("rerank", SpanKind.RETRIEVAL, "rerank"),
+    ],
 )
 def test_request_types(request_type: str, kind: SpanKind, op: str) -> None:
     span = one({"attrs": {"llm.request.type": request_type}})
@@ -103,6 +115,10 @@ def test_agent_and_managed_prompt() -> None:
         }
     )
     assert span.kind is SpanKind.AGENT and span.agent_name == "triage"
-    assert (span.prompt_name, span.prompt_version, span.prompt_template) == ("triage-prompt", "4", "Hi {name}")
+    assert (span.prompt_name, span.prompt_version, span.prompt_template) == (
+        "triage-prompt",
+        "4",
+        "Hi {name}",
+    )
     assert span.prompt_variables == {"name": "Ann"}
     assert span.session_id == "chat-3"

@@ -55,7 +55,9 @@ def test_retrieval_and_tool() -> None:
             "attrs": {
                 A.SPAN_KIND: "retrieval",
                 A.RETRIEVAL_QUERY: "q",
-                A.RETRIEVAL_DOCUMENTS: json.dumps([{"id": "1", "content": "c", "score": 0.5, "metadata": {"k": 1}}]),
+                A.RETRIEVAL_DOCUMENTS: json.dumps(
+                    [{"id": "1", "content": "c", "score": 0.5, "metadata": {"k": 1}}]
+                ),
                 A.RETRIEVAL_INDEX_VERSION: "idx-7",
             }
         }
