@@ -366,7 +366,11 @@ def parse_rule_file(text: str, source: str = "<rules>") -> RuleFile:
 
 def load_rule_file(path: str | Path) -> RuleFile:
     p = Path(path)
-    return parse_rule_file(p.read_text(encoding="utf-8"), str(p))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleError(f"{p}: cannot read the rules file: {e}") from e
+    return parse_rule_file(text, str(p))
 
 
 _DEFAULT_PACK = Path(__file__).with_name("default_rules.yaml")
