@@ -9,7 +9,8 @@ At trace level the list-valued dimensions (``model``, ``response_model``, ``prov
 ``prompt_version``) count a trace once in each group it belongs to; dimensions the rollup
 does not keep (``kind``, ``tool_name``, ``finish_reason``, ``prompt_name``, ``attr.*`` …)
 are taken from the trace's root span. Feedback joins on ``trace_id`` at trace level and on
-``request_id = response_id`` at span level; positive = thumbs up (or score >= 0.5 without
+``request_id = response_id`` at span level (at trace level, feedback sent with only a
+``request_id`` counts for the trace holding that response); positive = thumbs up (or score >= 0.5 without
 thumbs), negative = thumbs down (or score < 0.5).
 """
 
@@ -147,8 +148,10 @@ def _null_safe_true(e: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=e, expressions=[exp.false()])
 
 
-def _feedback_subquery(key: str, project_id: str, params: Params) -> exp.Select:
-    """Per-``key`` (trace_id / request_id) feedback counts."""
+def _feedback_subquery(level: MetricsLevel, scope: Scope, params: Params) -> exp.Select:
+    """Per-key feedback counts. Span level keys on ``request_id``; trace level keys on
+    ``trace_id``, resolving feedback sent with only a ``request_id`` to the trace whose
+    span has that ``response_id``."""
     f = "f"
     thumbs = col("thumbs", f)
     score = col("score", f)
@@ -160,19 +163,31 @@ def _feedback_subquery(key: str, project_id: str, params: Params) -> exp.Select:
         thumbs.eq(exp.Literal.string("down")),
         exp.and_(exp.Is(this=thumbs, expression=exp.null()), score < exp.Literal.number(0.5)),
     )
+    query = exp.select().from_(exp.to_table("feedback").as_(f))
+    if level == "trace":
+        rs = "rs"
+        on = exp.and_(
+            exp.Is(this=col("trace_id", f), expression=exp.null()),
+            col("project_id", rs).eq(col("project_id", f)),
+            col("response_id", rs).eq(col("request_id", f)),
+            col("start_time_ns", rs) >= params.add(scope.start_ns, "start_ns"),
+        )
+        query = query.join(exp.to_table("spans").as_(rs), on=on, join_type="left")
+        key: exp.Expr = exp.Coalesce(this=col("trace_id", f), expressions=[col("trace_id", rs)])
+    else:
+        key = col("request_id", f)
     return (
-        exp.select(
-            exp.alias_(col(key, f), "fb_key"),
+        query.select(
+            exp.alias_(key, "fb_key"),
             exp.alias_(exp.Count(this=exp.Star()), "fb_count"),
             exp.alias_(exp.Sum(this=_case(_null_safe_true(positive))), "fb_positive"),
             exp.alias_(exp.Sum(this=_case(_null_safe_true(negative))), "fb_negative"),
             exp.alias_(exp.Sum(this=score), "fb_score_sum"),
             exp.alias_(exp.Count(this=score), "fb_score_n"),
         )
-        .from_(exp.to_table("feedback").as_(f))
-        .where(col("project_id", f).eq(params.add(project_id, "project_id")))
-        .where(exp.not_(exp.Is(this=col(key, f), expression=exp.null())))
-        .group_by(col(key, f))
+        .where(col("project_id", f).eq(params.add(scope.project_id, "project_id")))
+        .where(exp.not_(exp.Is(this=key, expression=exp.null())))
+        .group_by(key)
     )
 
 
@@ -217,7 +232,7 @@ def _base_rows(
             "schema_failures": col("schema_failure_count", a),
             "tool_errors": col("tool_error_count", a),
         }
-        fb_key, fb_on = "trace_id", col("trace_id", a)
+        fb_on = col("trace_id", a)
         if need_root:
             r = ROOT_ALIAS
             on = exp.and_(
@@ -257,8 +272,8 @@ def _base_rows(
                 )
             ),
         }
-        fb_key, fb_on = "request_id", col("response_id", a)
-    fb = _feedback_subquery(fb_key, scope.project_id, params).subquery(FEEDBACK_ALIAS)
+        fb_on = col("response_id", a)
+    fb = _feedback_subquery(level, scope, params).subquery(FEEDBACK_ALIAS)
     src = src.join(fb, on=col("fb_key", FEEDBACK_ALIAS).eq(fb_on), join_type="left")
     for name in ("fb_count", "fb_positive", "fb_negative", "fb_score_sum", "fb_score_n"):
         m[name] = col(name, FEEDBACK_ALIAS)

@@ -37,7 +37,9 @@ def test_no_values_in_sql_text(dialect: str, level: str) -> None:
 
 def test_trace_level_uses_rollup_for_trace_fields_and_semi_join_for_span_fields() -> None:
     params = Params()
-    cond = compile_filter(parse("latency_ms>5 model:x"), level="trace", dialect="duckdb", params=params, scope=SCOPE)
+    cond = compile_filter(
+        parse("latency_ms>5 model:x"), level="trace", dialect="duckdb", params=params, scope=SCOPE
+    )
     assert cond is not None
     sql = cond.sql(dialect="duckdb")
     assert "t.duration_ms > $" in sql

@@ -79,9 +79,14 @@ def test_round_trip_of_every_canonical_field(store: SpanStore) -> None:
 
 
 def test_resent_spans_are_deduplicated_not_double_counted(store: SpanStore) -> None:
-    batch = [make_span(1, 1, name="root", input_tokens=10, cost_total_usd=1.0), make_span(1, 2, 1, input_tokens=5)]
+    batch = [
+        make_span(1, 1, name="root", input_tokens=10, cost_total_usd=1.0),
+        make_span(1, 2, 1, input_tokens=5),
+    ]
     assert store.write_batch(batch).inserted == 2
-    again = store.write_batch([*batch, make_span(1, 2, 1, input_tokens=5), make_span(1, 3, 1, input_tokens=1)])
+    again = store.write_batch(
+        [*batch, make_span(1, 2, 1, input_tokens=5), make_span(1, 3, 1, input_tokens=1)]
+    )
     assert (again.received, again.inserted, again.duplicates) == (4, 1, 3)
     assert store.query("SELECT count(*) AS n FROM spans")[0]["n"] == 3
     assert store.query("SELECT count(*) AS n FROM span_payloads")[0]["n"] == 3
@@ -100,10 +105,16 @@ def test_same_ids_in_another_project_are_distinct(store: SpanStore) -> None:
 
 
 def test_child_before_parent_then_root_takes_over(store: SpanStore) -> None:
-    store.write_batch([make_span(1, 2, 1, start_ms=10, name="child llm", **chat("child question", "child answer"))])
+    store.write_batch(
+        [make_span(1, 2, 1, start_ms=10, name="child llm", **chat("child question", "child answer"))]
+    )
     (t,) = list_traces(store, "p1", now_ns=NOW).items
-    assert t.name == "child llm" and t.input_preview == "child question"  # earliest span until the root arrives
-    store.write_batch([make_span(1, 1, None, start_ms=0, duration_ms=1000, name="workflow", input_value="root input")])
+    assert (
+        t.name == "child llm" and t.input_preview == "child question"
+    )  # earliest span until the root arrives
+    store.write_batch(
+        [make_span(1, 1, None, start_ms=0, duration_ms=1000, name="workflow", input_value="root input")]
+    )
     (t,) = list_traces(store, "p1", now_ns=NOW).items
     assert (t.name, t.input_preview, t.span_count, t.duration_ms) == ("workflow", "root input", 2, 1000.0)
     assert t.root_span_id == "0000000000000001"
@@ -112,7 +123,9 @@ def test_child_before_parent_then_root_takes_over(store: SpanStore) -> None:
 def test_late_child_never_overwrites_root_name_or_input(store: SpanStore) -> None:
     store.write_batch([make_span(1, 1, None, name="workflow", input_value="root input", duration_ms=500)])
     # a late child that starts earlier (clock skew) and carries its own input
-    store.write_batch([make_span(1, 9, 1, start_ms=-50, name="late child", **chat("other", "x"), session_id="s-late")])
+    store.write_batch(
+        [make_span(1, 9, 1, start_ms=-50, name="late child", **chat("other", "x"), session_id="s-late")]
+    )
     (t,) = list_traces(store, "p1", now_ns=NOW, start=T0 - 10**9).items
     assert (t.name, t.input_preview, t.span_count) == ("workflow", "root input", 2)
     assert t.session_id == "s-late"  # context dims fall back to the first span carrying them
@@ -120,7 +133,20 @@ def test_late_child_never_overwrites_root_name_or_input(store: SpanStore) -> Non
 
 
 def test_trace_spread_over_batches_and_services(store: SpanStore) -> None:
-    store.write_batch([make_span(1, 1, None, name="gateway", kind=SpanKind.CHAIN, service_name="gw", duration_ms=900, tenant_id="acme")])
+    store.write_batch(
+        [
+            make_span(
+                1,
+                1,
+                None,
+                name="gateway",
+                kind=SpanKind.CHAIN,
+                service_name="gw",
+                duration_ms=900,
+                tenant_id="acme",
+            )
+        ]
+    )
     store.write_batch([make_span(2, 5, None, name="other trace")])
     store.write_batch(
         [
@@ -132,11 +158,19 @@ def test_trace_spread_over_batches_and_services(store: SpanStore) -> None:
     detail = get_trace(store, "p1", trace_id(1))
     assert detail is not None
     s = detail.summary
-    assert (s.name, s.span_count, s.llm_call_count, s.status, s.error_class) == ("gateway", 4, 2, "error", "tool_error")
+    assert (s.name, s.span_count, s.llm_call_count, s.status, s.error_class) == (
+        "gateway",
+        4,
+        2,
+        "error",
+        "tool_error",
+    )
     assert (s.input_tokens, s.output_tokens, s.total_tokens, s.cost_usd) == (11, 3, 14, 0.75)
     assert s.models == ["claude", "gpt-4o"] and s.response_models == ["claude-x"]
     assert (s.service_name, s.tenant_id, s.ttft_ms) == ("gw", "acme", 9.0)
-    rows = store.query("SELECT services, tool_error_count FROM traces WHERE trace_id = $t", {"t": trace_id(1)})
+    rows = store.query(
+        "SELECT services, tool_error_count FROM traces WHERE trace_id = $t", {"t": trace_id(1)}
+    )
     assert rows[0]["services"] == ["bot", "gw", "tools"] and rows[0]["tool_error_count"] == 1
 
 
@@ -161,12 +195,19 @@ def test_tree_order_depth_first_siblings_by_start_orphans_as_roots(store: SpanSt
 
 def test_feedback_attached_by_trace_or_request_id(store: SpanStore) -> None:
     store.write_batch([make_span(1, 1, response_id="resp-1")])
-    store.write_feedback(Feedback("p1", trace_id=trace_id(1), thumbs="up", comment="nice", created_at_ns=T0 + 1))
-    store.write_feedback(Feedback("p1", request_id="resp-1", score=0.2, kind="correction", created_at_ns=T0 + 2))
+    store.write_feedback(
+        Feedback("p1", trace_id=trace_id(1), thumbs="up", comment="nice", created_at_ns=T0 + 1)
+    )
+    store.write_feedback(
+        Feedback("p1", request_id="resp-1", score=0.2, kind="correction", created_at_ns=T0 + 2)
+    )
     store.write_feedback(Feedback("p2", trace_id=trace_id(1), thumbs="down"))  # other project
     detail = get_trace(store, "p1", trace_id(1))
     assert detail is not None
-    assert [(f["thumbs"], f["score"], f["comment"]) for f in detail.feedback] == [("up", None, "nice"), (None, 0.2, None)]
+    assert [(f["thumbs"], f["score"], f["comment"]) for f in detail.feedback] == [
+        ("up", None, "nice"),
+        (None, 0.2, None),
+    ]
     assert detail.feedback[0]["created_at"].startswith("2023-11-14T22:13:20")
 
 
