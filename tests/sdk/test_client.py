@@ -214,3 +214,17 @@ def test_forked_child_exports_its_own_spans() -> None:
         """, {"SPYGLASS_ENDPOINT": rx.url})
         assert out.returncode == 0, out.stderr
         assert "in-child" in rx.span_names and rx.span_names.count("parent-before-fork") == 1
+
+
+def test_init_does_not_import_client_libraries_until_the_app_does() -> None:
+    out = _run_child("""
+        import sys, spyglass
+        spyglass.init(endpoint="http://127.0.0.1:9")
+        assert "anthropic" not in sys.modules and "openai" not in sys.modules
+        import openai  # patched on import by the post-import hook
+        from openai.resources.chat.completions.completions import Completions
+        assert "_spyglass_patched" in Completions.__dict__["create"]._self_wrapper.__name__
+        spyglass.shutdown()
+        assert not hasattr(Completions.__dict__["create"], "_self_wrapper")
+    """, {})
+    assert out.returncode == 0, out.stderr

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -52,16 +54,28 @@ class Integration:
 
     def __init__(self) -> None:
         self._originals: list[tuple[Any, str, Any]] = []
+        self._wanted = False
+        self._lock = threading.Lock()
 
     def patches(self) -> Sequence[Patch]:
         raise NotImplementedError
 
     @property
     def installed(self) -> bool:
+        """True once installed, whether patched already or waiting for the app's import."""
+        return self._wanted
+
+    @property
+    def patched(self) -> bool:
         return bool(self._originals)
 
     def install(self) -> None:
-        if self._originals:
+        """Patch now if the library is imported; otherwise patch when the app imports it.
+
+        Deferring keeps ``spyglass.init`` from importing (slow, heavy) client libraries the
+        app never uses. Raises DidNotEnable when the library is absent or too old.
+        """
+        if self._wanted:
             return
         try:
             version = metadata.version(self.package)
@@ -70,6 +84,25 @@ class Integration:
         if _version_tuple(version) < self.min_version:
             wanted = ".".join(map(str, self.min_version))
             raise DidNotEnable(f"{self.package} {version} is older than the supported {wanted}")
+        self._wanted = True
+        if self.package in sys.modules:
+            self._apply()
+        else:
+            wrapt.register_post_import_hook(self._on_import, self.package)
+
+    def _on_import(self, module: Any) -> None:
+        try:
+            self._apply()
+        except Exception:
+            logger.warning("spyglass: patching %s failed; calls are not traced", self.package, exc_info=True)
+
+    def _apply(self) -> None:
+        with self._lock:
+            if not self._wanted or self._originals:
+                return
+            self._apply_patches()
+
+    def _apply_patches(self) -> None:
         for patch in self.patches():
             try:
                 module = importlib.import_module(patch.module)
@@ -81,17 +114,25 @@ class Integration:
             except (ImportError, AttributeError, KeyError):
                 logger.debug("spyglass: %s has no %s.%s; skipping that patch", self.package, patch.module, patch.target)
                 continue
-            if isinstance(original, wrapt.FunctionWrapper):
-                continue  # already ours (or someone's); do not stack
+            if _is_ours(original):
+                continue  # patched by an earlier install that was never undone: do not stack
             setattr(owner, attr, wrapt.FunctionWrapper(original, patch.wrapper))
             self._originals.append((owner, attr, original))
         if not self._originals:
-            raise DidNotEnable(f"{self.package} {version}: none of the expected methods exist")
+            logger.warning("spyglass: %s has none of the expected methods; calls are not traced", self.package)
 
     def uninstall(self) -> None:
-        while self._originals:
-            owner, attr, original = self._originals.pop()
-            setattr(owner, attr, original)
+        """Restore the original methods (and cancel a pending patch-on-import)."""
+        with self._lock:
+            self._wanted = False
+            while self._originals:
+                owner, attr, original = self._originals.pop()
+                setattr(owner, attr, original)
+
+
+def _is_ours(obj: Any) -> bool:
+    wrapper = getattr(obj, "_self_wrapper", None) if isinstance(obj, wrapt.FunctionWrapper) else None
+    return bool(wrapper is not None and getattr(wrapper, "__name__", "").startswith("_spyglass_patched"))
 
 
 def all_integrations() -> dict[str, type[Integration]]:
