@@ -79,6 +79,9 @@ export async function route() {
   controller = new AbortController();
   const { signal } = controller;
   disposeAll();
+  // data-ready/data-route let tests (and the benchmark) know which view finished rendering
+  delete pageEl.dataset.ready;
+  pageEl.dataset.route = location.hash;
   const { page, id, params } = parseHash();
   const spec = PAGES[page] || PAGES.dashboard;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === spec.nav);

@@ -88,7 +88,7 @@ export async function render({ el, params, signal }) {
       h('div', { class: 'panel-head' }, h('h3', { text: `${DIMENSIONS.find((d) => d.key === dimension).label}: ${a} vs ${b}` }),
         h('span', { class: 'muted small', text: `n = ${fmt.count(res.n_a)} vs ${fmt.count(res.n_b)} requests · significance at α = ${res.alpha ?? 0.05}` })),
       table,
-      h('p', { class: 'muted small', text: 'Rates use a two-sided Fisher exact test (small counts) or two-proportion z-test; latency, TTFT, cost and tokens use a two-sided Mann–Whitney U test on per-request values.' })),
+      h('p', { class: 'muted small', text: 'Rates: two-sided Fisher exact test when a cell is small, else two-proportion z-test. Latency, TTFT, cost and tokens: two-sided Mann–Whitney U test on per-request values. The verdict uses Holm-adjusted p-values across this table (raw p shown), so comparing identical versions rarely flags a difference by chance.' })),
     h('div', { class: 'grid grid-2' }, examples(`Examples from A: ${a}`, res.examples && res.examples.a), examples(`Examples from B: ${b}`, res.examples && res.examples.b)));
   el.dataset.ready = 'true';
 }

@@ -2,7 +2,7 @@
 // release markers, an outlier table and (when the alerts API exists) open alerts.
 import { api } from '../api.js';
 import { chart, axisTooltip, itemTooltip, GRID, timeAxis, valueAxis, AXIS_LABEL, SPLIT_LINE } from '../charts.js';
-import { h, mount, spinner, empty } from '../dom.js';
+import { h, mount, spinner, empty, escapeHtml } from '../dom.js';
 import * as fmt from '../format.js';
 import { link, scopeQuery, timeWindow } from '../state.js';
 import { dataTable, statusBadge, chips } from '../components/table.js';
@@ -56,14 +56,15 @@ function histogramChart(el, res, field) {
   const buckets = res.buckets || [];
   if (!buckets.some((b) => b.count)) { el.replaceWith(empty('No data in this range.')); return; }
   const f = field === 'cost_usd' ? fmt.usd : fmt.ms;
-  const labels = buckets.map((b) => `${f(b.lower)}–${f(b.upper)}`);
+  const ranges = buckets.map((b) => `${f(b.lower)} – ${f(b.upper)}`);
   chart(el, {
-    grid: { ...GRID, bottom: 48 },
-    tooltip: itemTooltip((it) => `${fmt.count(it.value)} requests`),
-    xAxis: { type: 'category', data: labels, axisLabel: { ...AXIS_LABEL, rotate: 30, interval: 'auto' } },
+    grid: { ...GRID, bottom: 30 },
+    tooltip: { ...itemTooltip((it) => `${fmt.count(it.value)} requests`), formatter: (it) => `<div class="tip-head">${escapeHtml(ranges[it.dataIndex])}</div><div class="tip-row">${escapeHtml(fmt.count(it.value))} requests</div>` },
+    xAxis: { type: 'category', data: buckets.map((b) => f(b.lower)), axisLabel: { ...AXIS_LABEL, interval: Math.max(0, Math.ceil(buckets.length / 6) - 1) }, axisTick: { alignWithLabel: true } },
     yAxis: { type: 'value', axisLabel: AXIS_LABEL, splitLine: SPLIT_LINE },
     series: [{ type: 'bar', data: buckets.map((b) => b.count), barCategoryGap: '8%', itemStyle: { color: field === 'cost_usd' ? '#8b5cf6' : '#3b82f6', borderRadius: [3, 3, 0, 0] } }],
   });
+  el.dataset.total = String(buckets.reduce((a, b) => a + b.count, 0) + (res.zero_count || 0));
 }
 
 /** First-seen time of each value of `key` (release / prompt_version) inside the window. */
@@ -79,15 +80,16 @@ export function firstSeen(series, key) {
 }
 
 function releaseMarks(releases, prompts, startMs) {
-  // A value already present in the first bucket was not released inside the window.
-  const marks = [];
-  for (const [name, t] of releases) if (t > startMs) marks.push({ xAxis: t, name: `release ${name}` });
-  for (const [name, t] of prompts) if (t > startMs) marks.push({ xAxis: t, name: `prompt ${name}` });
+  // A value already present in the first bucket was not released inside the window;
+  // values first seen in the same bucket share one marker.
+  const byTime = new Map();
+  for (const [name, t] of releases) if (t > startMs) byTime.set(t, [...(byTime.get(t) || []), `release ${name}`]);
+  for (const [name, t] of prompts) if (t > startMs) byTime.set(t, [...(byTime.get(t) || []), `prompt ${name}`]);
   return {
     symbol: 'none', silent: false,
     lineStyle: { color: '#f59e0b', type: 'dashed', width: 1.5 },
-    label: { formatter: (p) => p.name, color: '#b45309', fontSize: 10, position: 'insideEndTop' },
-    data: marks,
+    label: { formatter: (p) => p.name, color: '#b45309', fontSize: 10, position: 'insideEndTop', backgroundColor: 'rgba(255,251,235,.9)', padding: [1, 3] },
+    data: [...byTime.entries()].map(([t, names]) => ({ xAxis: t, name: names.join(' · ') })),
   };
 }
 

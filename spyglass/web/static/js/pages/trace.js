@@ -46,7 +46,11 @@ export async function render({ el, id, params, signal }) {
   const showDetail = (s) => { mount(detailHost, spanDetail(s, feedback, t0)); };
   const wf = waterfall(wfHost, spans, {
     selectedId: null,
-    onSelect: (s) => { showDetail(s); history.replaceState(null, '', link('trace', data.trace_id, { span: s.span_id }, params)); },
+    onSelect: (s) => {
+      showDetail(s);
+      history.replaceState(null, '', link('trace', data.trace_id, { span: s.span_id }, params));
+      el.dataset.route = location.hash;
+    },
   });
   const initial = spans.find((s) => s.span_id === wanted) || failed || spans.find((s) => s.span_id === wf.model.slowestId) || spans[0];
   wf.select(initial.span_id);
