@@ -246,10 +246,18 @@ def _error_path(err: jsonschema.ValidationError, prefix: str) -> str:
 
 def _validate(doc: Any, schema: dict[str, Any], prefix: str) -> None:
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        err = jsonschema.exceptions.best_match(errors) or errors[0]
-        raise RuleError(f"{_error_path(err, prefix)}: {err.message}")
+    errors = list(validator.iter_errors(doc))
+    if not errors:
+        return
+    # Report the first field in document order, and the most relevant error for that field.
+    first = min(errors, key=lambda e: [(0, p) if isinstance(p, int) else (1, str(p)) for p in e.absolute_path])
+    same = [e for e in errors if list(e.absolute_path) == list(first.absolute_path)]
+    err = jsonschema.exceptions.best_match(same) or first
+    message = err.message
+    schema_of = err.schema if isinstance(err.schema, dict) else {}
+    if schema_of.get("pattern") == _DURATION or schema_of.get("oneOf") == _duration_schema["oneOf"]:
+        message = f"{err.instance!r} is not a duration (use e.g. 30s, 5m, 1h, 7d)"
+    raise RuleError(f"{_error_path(err, prefix)}: {message}")
 
 
 def parse_rule(doc: Any, path: str = "") -> Rule:

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "spyglass.cli.demo",
     "spyglass.cli.fake_llm",
     "spyglass.cli.export",
+    "spyglass.alerts.cli",  # spyglass alerts check|apply|default-pack
 )
 
 
