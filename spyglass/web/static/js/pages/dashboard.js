@@ -79,16 +79,17 @@ export function firstSeen(series, key) {
   return [...seen.entries()].sort((a, b) => a[1] - b[1]);
 }
 
-function releaseMarks(releases, prompts, startMs) {
-  // A value already present in the first bucket was not released inside the window;
-  // values first seen in the same bucket share one marker.
+function releaseMarks(releases, prompts, bucketStarts) {
+  // A value seen in the first two buckets (the first is usually partial) was already live
+  // when the window opened; values first seen in the same bucket share one marker.
+  const startMs = bucketStarts.length > 1 ? bucketStarts[1] : (bucketStarts[0] ?? Infinity);
   const byTime = new Map();
   for (const [name, t] of releases) if (t > startMs) byTime.set(t, [...(byTime.get(t) || []), `release ${name}`]);
-  for (const [name, t] of prompts) if (t > startMs) byTime.set(t, [...(byTime.get(t) || []), `prompt ${name}`]);
+  for (const [name, t] of prompts) if (t > startMs) byTime.set(t, [...(byTime.get(t) || []), name]);
   return {
     symbol: 'none', silent: false,
     lineStyle: { color: '#f59e0b', type: 'dashed', width: 1.5 },
-    label: { formatter: (p) => p.name, color: '#b45309', fontSize: 10, position: 'insideEndTop', backgroundColor: 'rgba(255,251,235,.9)', padding: [1, 3] },
+    label: { formatter: (p) => p.name, color: '#b45309', fontSize: 10, position: 'insideEndTop', rotate: 0, align: 'left', offset: [6, 0], backgroundColor: 'rgba(255,251,235,.92)', padding: [1, 3], borderRadius: 3 },
     data: [...byTime.entries()].map(([t, names]) => ({ xAxis: t, name: names.join(' · ') })),
   };
 }
@@ -171,13 +172,13 @@ export async function render({ el, params, signal }) {
 
   const series = (ts.series || []).filter((s) => s.bucket_start).sort((a, b) => Date.parse(a.bucket_start) - Date.parse(b.bucket_start));
   const t = (s) => Date.parse(s.bucket_start);
-  const marks = releaseMarks(firstSeen(byRelease.series, 'release'), firstSeen(byPrompt.series, 'prompt_version'), Date.parse(series.length ? series[0].bucket_start : win.start));
+  const marks = releaseMarks(firstSeen(byRelease.series, 'release'), firstSeen(byPrompt.series, 'prompt_version'), series.filter((s) => s.count).map(t));
 
   // Volume and error rate.
   const volEl = chartBox();
   grid.append(panel('Requests and error rate', volEl));
   chart(volEl, {
-    grid: { ...GRID, right: 50 }, legend: { top: 0, right: 0, textStyle: AXIS_LABEL },
+    grid: { ...GRID, right: 50, top: 44 }, legend: { top: 0, left: 0, textStyle: AXIS_LABEL },
     tooltip: axisTooltip((v, name) => (name === 'Error rate' ? fmt.pct(v, 2) : fmt.count(v))),
     xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis((v) => fmt.pct(v, 0), { splitLine: { show: false } })],
     series: [
@@ -213,7 +214,7 @@ export async function render({ el, params, signal }) {
   chart(errEl, {
     grid: { ...GRID, right: 50 }, legend: { top: 0, right: 0, textStyle: AXIS_LABEL, type: 'scroll' },
     tooltip: axisTooltip((v, name) => (name === 'Refusal rate' ? fmt.pct(v, 2) : fmt.count(v))),
-    xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis((v) => fmt.pct(v, 0), { splitLine: { show: false } })],
+    xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis((v) => fmt.pct(v, 1), { splitLine: { show: false } })],
     series: [
       ...classes.map((k) => ({ name: k, type: 'bar', stack: 'errors', data: series.map((s) => [t(s), (s.errors_by_class || {})[k] || 0]) })),
       { name: 'Refusal rate', type: 'line', yAxisIndex: 1, showSymbol: false, data: series.map((s) => [t(s), s.refusal_rate || 0]), itemStyle: { color: '#0f172a' }, lineStyle: { type: 'dotted' } },
@@ -224,7 +225,7 @@ export async function render({ el, params, signal }) {
   const spendEl = chartBox('chart-wide');
   grid.append(panel('Tokens and spend (releases and prompt versions marked)', spendEl, { class: 'span-all', id: 'spend' }));
   chart(spendEl, {
-    grid: { ...GRID, right: 60 }, legend: { top: 0, right: 0, textStyle: AXIS_LABEL },
+    grid: { ...GRID, right: 60, top: 44 }, legend: { top: 0, left: 0, textStyle: AXIS_LABEL },
     tooltip: axisTooltip((v, name) => (name === 'Spend' ? fmt.usd(v) : fmt.count(v))),
     xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis(fmt.usd, { splitLine: { show: false } })],
     series: [
