@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import open_page, wait_ready
+from tests.e2e.conftest import open_page
 from tests.e2e.seed import XSS_PAYLOAD
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import open_page, wait_ready
+from tests.e2e.conftest import open_page
 
 pytestmark = pytest.mark.e2e
 
