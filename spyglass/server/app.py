@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import ORJSONResponse
@@ -28,12 +29,17 @@ from spyglass.server.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Requests decoded at once: decoded spans take several times their wire size and more
+# threads than cores only contend for the GIL; the rest wait holding just their raw body.
+INGEST_CONCURRENCY = 4
+
 
 def create_app(settings: Settings, services: Services) -> FastAPI:
     """A FastAPI app serving ``services``; nothing starts until the lifespan runs."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.ingest_limiter = anyio.CapacityLimiter(INGEST_CONCURRENCY)
         services.writer.start()
         if settings.grpc_port:
             app.state.grpc_receiver = GrpcReceiver(services, app.state.rate_limiter)

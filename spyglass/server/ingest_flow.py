@@ -3,6 +3,10 @@
 CPU-bound steps (decode, normalize, enrich) run in a worker thread so the event loop keeps
 reading other requests' bodies meanwhile; ``accept`` returns only after the writer has
 committed, which is what makes a 200 / OK an acknowledgement.
+
+At most ``services.ingest_limiter`` requests are decoded at once: decoded
+spans take several times their wire size, and more threads than cores only fight over
+the GIL, so the others wait with just their raw body in memory.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ async def accept(
 
     Raises whatever ``prepare`` raises (``IngestError``) and ``WriterOverloaded``.
     """
-    result = await anyio.to_thread.run_sync(prepare)
+    result = await anyio.to_thread.run_sync(prepare, limiter=services.ingest_limiter)
     if result.spans:
         await services.writer.submit(result.spans)
     m = services.metrics

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import anyio
 from fastapi import APIRouter
 
 from spyglass.server.settings import Settings
@@ -40,3 +41,5 @@ class Services:
     background_tasks: list[BackgroundTask] = field(default_factory=list)
     # Routers other components contribute (web UI, alerts API), mounted after the core ones.
     routers: list[APIRouter] = field(default_factory=list)
+    # Bounds concurrent decode/normalize work (set by the app lifespan, inside the loop).
+    ingest_limiter: anyio.CapacityLimiter | None = None
