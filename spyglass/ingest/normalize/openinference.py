@@ -25,6 +25,7 @@ from spyglass.ingest.normalize.values import (
     as_str,
     as_str_list,
     collect_indexed,
+    collect_indexed_many,
     has_first,
     json_object,
     json_value,
@@ -50,7 +51,6 @@ _KINDS = {
 _NAMESPACES = frozenset(
     {
         "openinference",
-        "llm",
         "input",
         "output",
         "retrieval",
@@ -62,13 +62,37 @@ _NAMESPACES = frozenset(
         "agent",
     }
 )
+# "llm." is shared with legacy OpenLLMetry (llm.request.type, llm.usage.*), so OpenInference's
+# llm.* keys are recognised by name rather than by namespace.
+_LLM_KEYS = (
+    "llm.model_name",
+    "llm.provider",
+    "llm.system",
+    "llm.invocation_parameters",
+    "llm.token_count.prompt",
+    "llm.token_count.completion",
+    "llm.token_count.total",
+    "llm.finish_reason",
+    "llm.input_messages.0.message.role",
+    "llm.output_messages.0.message.role",
+    "llm.request.model_name",
+    "llm.response.model_name",
+    "llm.cost.total",
+    "llm.prompt_template.template",
+    "llm.tools.0.tool.json_schema",
+)
 
 
 class OpenInferenceNormalizer:
     name = "openinference"
 
     def matches(self, src: SpanSource) -> bool:
-        return not _NAMESPACES.isdisjoint(src.namespaces)
+        if not _NAMESPACES.isdisjoint(src.namespaces):
+            return True
+        if "llm" in src.namespaces:
+            a = src.attrs
+            return any(k in a for k in _LLM_KEYS)
+        return False
 
     def apply(self, src: SpanSource, span: LlmSpan) -> None:
         a = src.attrs
@@ -106,10 +130,15 @@ class OpenInferenceNormalizer:
         self._usage(a, span)
         if (v := a.get("llm.finish_reason")) is not None:
             span.finish_reason = normalize_finish_reason(v)
-        if has_first(a, "llm.input_messages.", "message.role", "message.content"):
-            span.input_messages = _messages(a, "llm.input_messages.")
-        if has_first(a, "llm.output_messages.", "message.role", "message.content"):
-            span.output_messages = _messages(a, "llm.output_messages.")
+        has_in = has_first(a, "llm.input_messages.", "message.role", "message.content")
+        has_out = has_first(a, "llm.output_messages.", "message.role", "message.content")
+        if has_in or has_out:
+            groups = collect_indexed_many(a, ("llm.input_messages.", "llm.output_messages."))
+            if has_in:
+                span.input_messages = _messages(groups[0], "user")
+            if has_out:
+                span.output_messages = _messages(groups[1], "assistant")
+        if has_out:
             calls = [tc for m in span.output_messages for tc in m.tool_calls]
             if calls:
                 span.tool_calls = calls
@@ -200,10 +229,10 @@ class OpenInferenceNormalizer:
             span.prompt_version = v
 
 
-def _messages(a: dict[str, Any], prefix: str) -> list[Message]:
+def _messages(indexed: dict[int, dict[str, Any]], default_role: str) -> list[Message]:
     out = []
-    for fields in collect_indexed(a, prefix).values():
-        role = as_str(fields.get("message.role")) or ("assistant" if "output" in prefix else "user")
+    for fields in indexed.values():
+        role = as_str(fields.get("message.role")) or default_role
         msg = Message(role=role, content=as_str(fields.get("message.content")))
         msg.name = as_str(fields.get("message.name"))
         msg.tool_call_id = as_str(fields.get("message.tool_call_id"))

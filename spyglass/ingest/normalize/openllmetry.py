@@ -23,6 +23,7 @@ from spyglass.ingest.normalize.values import (
     as_int,
     as_str,
     collect_indexed,
+    collect_indexed_many,
     has_first,
     json_object,
     json_value,
@@ -43,6 +44,31 @@ _REQUEST_TYPES = {
     "rerank": "rerank",
 }
 _ASSOC = "traceloop.association.properties."
+# Keys only legacy OpenLLMetry uses (its current versions emit OTel GenAI, handled elsewhere).
+_LEGACY_KEYS = (
+    "llm.request.type",
+    "llm.usage.total_tokens",
+    "llm.is_streaming",
+    "gen_ai.is_streaming",
+    "gen_ai.prompt.0.role",
+    "gen_ai.prompt.0.content",
+    "gen_ai.completion.0.role",
+    "gen_ai.completion.0.content",
+    "gen_ai.completion.0.finish_reason",
+    "gen_ai.usage.prompt_tokens",
+    "gen_ai.usage.completion_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "gen_ai.usage.cache_creation_input_tokens",
+    "gen_ai.usage.reasoning_tokens",
+    "llm.usage.reasoning_tokens",
+    "llm.request.functions.0.name",
+    "gen_ai.user",
+    "llm.user",
+    "llm.frequency_penalty",
+    "llm.presence_penalty",
+    "llm.top_k",
+    "llm.chat.stop_sequences",
+)
 
 
 class OpenLlmetryNormalizer:
@@ -50,17 +76,12 @@ class OpenLlmetryNormalizer:
 
     def matches(self, src: SpanSource) -> bool:
         ns = src.namespaces
-        if "traceloop" in ns or "llm" in ns:
+        if "traceloop" in ns:
             return True
+        if "llm" not in ns and "gen_ai" not in ns:
+            return False
         a = src.attrs
-        return "gen_ai" in ns and (
-            "gen_ai.prompt.0.content" in a
-            or "gen_ai.prompt.0.role" in a
-            or "gen_ai.completion.0.content" in a
-            or "gen_ai.completion.0.role" in a
-            or "gen_ai.is_streaming" in a
-            or "gen_ai.user" in a
-        )
+        return any(k in a for k in _LEGACY_KEYS)
 
     def apply(self, src: SpanSource, span: LlmSpan) -> None:
         a = src.attrs
@@ -115,12 +136,17 @@ class OpenLlmetryNormalizer:
             span.settings["tools"] = [
                 {"type": "function", **{k: json_value(v) for k, v in f.items()}} for f in functions.values()
             ]
-        if has_first(a, "gen_ai.prompt.", "role", "content", "tool_call_id"):
-            msgs = _flat_messages(a, "gen_ai.prompt.", "user")
+        has_in = has_first(a, "gen_ai.prompt.", "role", "content", "tool_call_id")
+        has_out = has_first(a, "gen_ai.completion.", "role", "content", "finish_reason")
+        groups = (
+            collect_indexed_many(a, ("gen_ai.prompt.", "gen_ai.completion.")) if has_in or has_out else None
+        )
+        if groups and has_in:
+            msgs = _flat_messages(groups[0], "user")
             if msgs:
                 span.input_messages = msgs
-        if has_first(a, "gen_ai.completion.", "role", "content", "finish_reason"):
-            msgs = _flat_messages(a, "gen_ai.completion.", "assistant")
+        if groups and has_out:
+            msgs = _flat_messages(groups[1], "assistant")
             if msgs:
                 span.output_messages = msgs
                 calls = [tc for m in msgs for tc in m.tool_calls]
@@ -174,9 +200,9 @@ def _tool_arguments(entity_input: str) -> str:
     return entity_input
 
 
-def _flat_messages(a: dict[str, Any], prefix: str, default_role: str) -> list[Message]:
+def _flat_messages(indexed: dict[int, dict[str, Any]], default_role: str) -> list[Message]:
     out = []
-    for fields in collect_indexed(a, prefix).values():
+    for fields in indexed.values():
         msg = Message(role=as_str(fields.get("role")) or default_role, content=as_str(fields.get("content")))
         msg.tool_call_id = as_str(fields.get("tool_call_id"))
         msg.name = as_str(fields.get("name"))
@@ -185,7 +211,9 @@ def _flat_messages(a: dict[str, Any], prefix: str, default_role: str) -> list[Me
         if (refusal := as_str(fields.get("refusal"))) is not None:
             msg.parts = [{"type": "refusal", "content": refusal}]
             msg.content = msg.content or refusal
-        calls = collect_indexed(fields, "tool_calls.")
+        calls = (
+            collect_indexed(fields, "tool_calls.") if has_first(fields, "tool_calls.", "id", "name") else {}
+        )
         for c in calls.values():
             msg.tool_calls.append(
                 ToolCall(

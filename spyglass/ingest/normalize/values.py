@@ -116,24 +116,43 @@ def to_json_text(v: Any) -> str | None:
         return str(v)
 
 
+_FIRST_KEYS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+
+
 def has_first(attrs: dict[str, Any], prefix: str, *fields: str) -> bool:
     """Cheap test (dict lookups, no scan) that a flattened list ``{prefix}0.{field}`` exists:
     flattened lists start at index 0, so the scan in ``collect_indexed`` can be skipped."""
-    return any(f"{prefix}0.{f}" in attrs for f in fields)
+    keys = _FIRST_KEYS.get((prefix, fields))
+    if keys is None:
+        keys = _FIRST_KEYS[(prefix, fields)] = tuple(f"{prefix}0.{f}" for f in fields)
+    for key in keys:  # noqa: SIM110 - a plain loop: no generator on the hot path
+        if key in attrs:
+            return True
+    return False
 
 
 def collect_indexed(attrs: dict[str, Any], prefix: str) -> dict[int, dict[str, Any]]:
     """Group flattened ``{prefix}{i}.{rest}`` keys into ``{i: {rest: value}}``, by index."""
-    out: dict[int, dict[str, Any]] = {}
-    plen = len(prefix)
+    return collect_indexed_many(attrs, (prefix,))[0]
+
+
+def collect_indexed_many(attrs: dict[str, Any], prefixes: tuple[str, ...]) -> list[dict[int, dict[str, Any]]]:
+    """``collect_indexed`` for several prefixes in one pass over the attributes."""
+    groups: list[dict[int, dict[str, Any]]] = [{} for _ in prefixes]
     for key, value in attrs.items():
-        if not key.startswith(prefix):
+        if not key.startswith(prefixes):
             continue
-        idx, dot, rest = key[plen:].partition(".")
-        if not dot or not idx.isdigit():
-            continue
-        out.setdefault(int(idx), {})[rest] = value
-    return dict(sorted(out.items()))
+        for group, prefix in zip(groups, prefixes, strict=True):
+            if key.startswith(prefix):
+                idx, dot, rest = key[len(prefix) :].partition(".")
+                if dot and idx.isdigit():
+                    i = int(idx)
+                    entry = group.get(i)
+                    if entry is None:
+                        entry = group[i] = {}
+                    entry[rest] = value
+                break
+    return [dict(sorted(g.items())) if len(g) > 1 else g for g in groups]
 
 
 _FINISH_REASONS = {
