@@ -66,3 +66,21 @@ def test_exporter_reports_failure_on_wrong_key(server: RunningServer) -> None:
         pass
     assert exporter.export([span]) == SpanExportResult.FAILURE  # type: ignore[list-item]
     exporter.shutdown()
+
+
+def test_real_grpc_exporter_with_gzip(server: RunningServer) -> None:
+    from grpc import Compression
+
+    provider = TracerProvider()
+    exporter = OTLPSpanExporter(
+        endpoint=server.grpc_target,
+        insecure=True,
+        headers={"x-api-key": server.api_key},
+        compression=Compression.Gzip,
+    )
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with provider.get_tracer("t").start_as_current_span("gzipped") as span:
+        span.set_attribute("gen_ai.request.model", "gpt-4o")
+    provider.shutdown()
+    trace = wait_for_trace(server.url, server.api_key, format(span.get_span_context().trace_id, "032x"))
+    assert trace["spans"][0]["name"] == "gzipped"

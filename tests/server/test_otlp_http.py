@@ -211,3 +211,16 @@ def test_validation_errors_are_400_json(server: RunningServer) -> None:
 def test_logs_are_acknowledged(server: RunningServer) -> None:
     resp = httpx.post(f"{server.url}/v1/logs", content=b"", headers=headers(server.api_key))
     assert resp.status_code == 200
+
+
+def test_errors_answer_in_the_request_encoding(server: RunningServer) -> None:
+    from google.rpc import status_pb2
+
+    resp = httpx.post(
+        f"{server.url}/v1/traces", content=b"\x0a\x02", headers={"content-type": "application/x-protobuf"}
+    )
+    assert resp.status_code == 401 and resp.headers["content-type"].startswith("application/x-protobuf")
+    status = status_pb2.Status.FromString(resp.content)
+    assert status.code == 16 and "missing API key" in status.message
+    resp = httpx.post(f"{server.url}/v1/traces", content=b"{}", headers={"content-type": "application/json"})
+    assert resp.status_code == 401 and "missing API key" in resp.json()["message"]
