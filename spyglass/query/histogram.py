@@ -131,6 +131,8 @@ def histogram(
         return result
 
     lo_f, hi_f = float(lo), float(hi)
+    if hi_f <= lo_f:  # one distinct positive value: one bucket holds it
+        buckets = 1
     bounds = edges(lo_f, hi_f, buckets, scale)
     # bucket index computed in SQL so only `buckets` rows come back, whatever the row count
     raw: exp.Expr
