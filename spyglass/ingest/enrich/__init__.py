@@ -8,11 +8,11 @@ from spyglass.ingest.enrich.cost import CostEnricher
 from spyglass.ingest.enrich.error_class import ErrorClassEnricher
 from spyglass.ingest.enrich.refusal import RefusalEnricher
 from spyglass.ingest.enrich.schema import SchemaEnricher
-from spyglass.ingest.enrich.tokens import TotalTokensEnricher
+from spyglass.ingest.enrich.tokens import TokenUsageEnricher
 from spyglass.ingest.enrich.ttft import TtftEnricher
 
 ENRICHERS: tuple[Enricher, ...] = (
-    TotalTokensEnricher(),
+    TokenUsageEnricher(),
     TtftEnricher(),
     CostEnricher(),
     RefusalEnricher(),
