@@ -64,12 +64,15 @@ def generate_text(rng: random.Random, n_tokens: int, prompt: str = "", hallucina
 
 
 def split_chunks(rng: random.Random, text: str) -> list[str]:
-    """Split text into stream deltas of one to three words, keeping every character."""
+    """Split text into stream deltas of one to five words, keeping every character.
+
+    (Real providers send about one token per chunk; a few words per chunk keeps streams
+    realistic in shape while sparing the client SDKs' per-chunk parsing cost.)"""
     pieces = re.findall(r"\S+\s*", text) or [text]
     chunks: list[str] = []
     i = 0
     while i < len(pieces):
-        step = rng.randint(1, 3)
+        step = rng.randint(1, 5)
         chunks.append("".join(pieces[i : i + step]))
         i += step
     return chunks
