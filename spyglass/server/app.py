@@ -42,7 +42,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         services.ingest_limiter = anyio.CapacityLimiter(INGEST_CONCURRENCY)
         services.writer.start()
         if settings.grpc_port:
-            app.state.grpc_receiver = GrpcReceiver(services, app.state.rate_limiter)
+            app.state.grpc_receiver = GrpcReceiver(services)
             await app.state.grpc_receiver.start(settings.host, settings.grpc_port)
         tasks = [asyncio.create_task(_run_forever(task)) for task in services.background_tasks]
         app.state.started = True
@@ -69,7 +69,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.services = services
     app.state.started = False
     app.state.grpc_receiver = None
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_rps, settings.rate_limit_burst)
+    services.rate_limiter = RateLimiter(settings.rate_limit_rps, settings.rate_limit_burst)
     services.metrics.watch_data_dir(settings.data_dir)
     services.metrics.watch_writer(services.writer)
     install_error_handlers(app)

@@ -18,7 +18,7 @@ import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from spyglass.ingest.pipeline import IngestError, NormalizeResult, decode_proto_request
-from spyglass.server.auth import AuthFailure, RateLimiter, authenticate, key_from_headers
+from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
 from spyglass.server.ingest_flow import accept, normalize_and_enrich
 from spyglass.server.services import Services
 from spyglass.store.base import StoreError
@@ -38,9 +38,8 @@ _INGEST_CODES = {413: grpc.StatusCode.RESOURCE_EXHAUSTED}
 class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
     """``Export`` for one ``Services``; never raises except through ``context.abort``."""
 
-    def __init__(self, services: Services, limiter: RateLimiter) -> None:
+    def __init__(self, services: Services) -> None:
         self._services = services
-        self._limiter = limiter
 
     async def Export(  # noqa: N802 - name fixed by the generated service
         self, request: trace_service_pb2.ExportTraceServiceRequest, context: grpc.aio.ServicerContext
@@ -50,7 +49,7 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
         metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
         try:
             key = authenticate(self._services.meta, key_from_headers(metadata), Scope.INGEST)
-            self._limiter.check(key.id)
+            self._services.rate_limiter.check(key.id)
         except AuthFailure as exc:
             metrics.requests.labels("grpc:Export", str(exc.status)).inc()
             await context.abort(_AUTH_CODES[exc.status], exc.message)
@@ -80,9 +79,8 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
 class GrpcReceiver:
     """Owns the ``grpc.aio.Server``; ``start()`` binds (port 0 = any free port), ``stop()`` drains."""
 
-    def __init__(self, services: Services, limiter: RateLimiter) -> None:
+    def __init__(self, services: Services) -> None:
         self._services = services
-        self._limiter = limiter
         self._server: grpc.aio.Server | None = None
         self.port: int | None = None
 
@@ -98,9 +96,7 @@ class GrpcReceiver:
                 ("grpc.max_send_message_length", 4 * 1024 * 1024),
             ]
         )
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
-            TraceServicer(self._services, self._limiter), server
-        )
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceServicer(self._services), server)
         bound = server.add_insecure_port(f"{host}:{port}")
         if bound == 0:
             raise OSError(f"cannot bind gRPC port {host}:{port}")

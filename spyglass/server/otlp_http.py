@@ -24,6 +24,7 @@ from spyglass.ingest.pipeline import (
     encode_response,
 )
 from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
+from spyglass.server.deps import ServicesDep
 from spyglass.server.ingest_flow import accept, normalize_and_enrich
 from spyglass.server.services import Services
 from spyglass.store.base import StoreError
@@ -70,8 +71,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     summary="OTLP/HTTP trace export (protobuf or JSON, gzip/deflate)",
     responses={200: {"content": {_PROTOBUF: {}, _JSON: {}}}},
 )
-async def export_traces(request: Request) -> Response:
-    services: Services = request.app.state.services
+async def export_traces(request: Request, services: ServicesDep) -> Response:
     started = time.perf_counter()
     response = await _export_traces(request, services, started)
     services.metrics.requests.labels("/v1/traces", str(response.status_code)).inc()
@@ -84,8 +84,7 @@ async def _export_traces(request: Request, services: Services, started: float) -
     encoding = wire_encoding(content_type)
     try:
         key = authenticate(services.meta, key_from_headers(request.headers), Scope.INGEST)
-        limiter = request.app.state.rate_limiter
-        limiter.check(key.id)
+        services.rate_limiter.check(key.id)
     except AuthFailure as exc:
         return _error(encoding, exc.status, exc.message, {"Retry-After": "1"} if exc.status == 429 else None)
     try:
@@ -108,8 +107,7 @@ async def _export_traces(request: Request, services: Services, started: float) -
     return Response(payload, status_code=200, media_type=media_type)
 
 
-async def _acknowledge(request: Request, signal: str) -> Response:
-    services: Services = request.app.state.services
+async def _acknowledge(request: Request, services: Services, signal: str) -> Response:
     encoding = wire_encoding(request.headers.get("content-type"))
     try:
         authenticate(services.meta, key_from_headers(request.headers), Scope.INGEST)
@@ -127,10 +125,10 @@ async def _acknowledge(request: Request, signal: str) -> Response:
 
 
 @router.post("/v1/logs", summary="OTLP/HTTP logs: acknowledged and counted, not stored yet")
-async def export_logs(request: Request) -> Response:
-    return await _acknowledge(request, "logs")
+async def export_logs(request: Request, services: ServicesDep) -> Response:
+    return await _acknowledge(request, services, "logs")
 
 
 @router.post("/v1/metrics", summary="OTLP/HTTP metrics: acknowledged and counted, not stored")
-async def export_metrics(request: Request) -> Response:
-    return await _acknowledge(request, "metrics")
+async def export_metrics(request: Request, services: ServicesDep) -> Response:
+    return await _acknowledge(request, services, "metrics")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import anyio
 from fastapi import APIRouter
 
+from spyglass.server.auth import RateLimiter
 from spyglass.server.settings import Settings
 from spyglass.server.telemetry import ServerMetrics
 from spyglass.store.meta import MetaStore
@@ -41,5 +42,7 @@ class Services:
     background_tasks: list[BackgroundTask] = field(default_factory=list)
     # Routers other components contribute (web UI, alerts API), mounted after the core ones.
     routers: list[APIRouter] = field(default_factory=list)
+    # Per-key ingest rate limit (C10.3), shared by OTLP/HTTP and gRPC; off unless configured.
+    rate_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0))
     # Bounds concurrent decode/normalize work (set by the app lifespan, inside the loop).
     ingest_limiter: anyio.CapacityLimiter | None = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
-from spyglass.testing.server import RunningServer
+from spyglass.testing.server import RunningServer, run_server
 from tests.server.otlp_helpers import headers, new_span_id, new_trace_id, proto_request
 
 pytestmark = pytest.mark.integration
@@ -64,3 +66,20 @@ def test_scopes_and_error_shape(spyglass_server: RunningServer) -> None:
     unknown = httpx.get(f"{url}/api/v1/nothing-here", headers={"x-api-key": admin})
     assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
     assert httpx.get(f"{url}/openapi.json").json()["paths"]["/v1/traces"]
+
+
+def test_per_key_rate_limit_answers_429(tmp_path: Path) -> None:
+    env = {"SPYGLASS_RATE_LIMIT_RPS": "0.1", "SPYGLASS_RATE_LIMIT_BURST": "2"}
+    with run_server(tmp_path / "data", grpc=False, env=env) as server:
+        t = new_trace_id()
+        body = proto_request([(t, new_span_id(), None, "a")]).SerializeToString()
+        codes = [
+            httpx.post(f"{server.url}/v1/traces", content=body, headers=headers(server.api_key)).status_code
+            for _ in range(3)
+        ]
+        assert codes == [200, 200, 429]
+        limited = httpx.post(
+            f"{server.url}/v1/traces", content=b"{}", headers=headers(server.api_key, "application/json")
+        )
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "1"
+        assert "rate limit" in limited.json()["message"]

@@ -23,12 +23,19 @@ def test_histogram_compare_outliers_and_their_errors(spyglass_server: RunningSer
     h = _get(spyglass_server, "/api/v1/metrics/histogram", field="duration_ms", buckets=10).json()
     assert h["count"] == 122 and len(h["buckets"]) == 10
     assert sum(b["count"] for b in h["buckets"]) + h["zero_count"] == h["count"]
-    narrowed = _get(spyglass_server, "/api/v1/metrics/histogram", field="duration_ms", q="feature:search").json()
+    narrowed = _get(
+        spyglass_server, "/api/v1/metrics/histogram", field="duration_ms", q="feature:search"
+    ).json()
     assert 0 < narrowed["count"] < h["count"]
 
     c = _get(spyglass_server, "/api/v1/compare", dimension="prompt_version", a="v3", b="v4").json()
     assert c["n_a"] > 0 and c["n_b"] > 0
-    assert {m["key"] for m in c["metrics"]} >= {"error_rate", "latency_p50", "cost_mean", "feedback_positive_rate"}
+    assert {m["key"] for m in c["metrics"]} >= {
+        "error_rate",
+        "latency_p50",
+        "cost_mean",
+        "feedback_positive_rate",
+    }
 
     o = _get(spyglass_server, "/api/v1/outliers", by="lowest_score", limit=3).json()
     assert o["by"] == "lowest_score" and len(o["items"]) == 3
@@ -39,4 +46,9 @@ def test_histogram_compare_outliers_and_their_errors(spyglass_server: RunningSer
     assert _get(spyglass_server, "/api/v1/metrics/histogram", field="tokens").status_code == 400
     assert _get(spyglass_server, "/api/v1/compare", dimension="colour", a="x", b="y").status_code == 400
     assert _get(spyglass_server, "/api/v1/outliers", by="weird").status_code == 400
-    assert httpx.get(f"{spyglass_server.url}/api/v1/compare", params={"dimension": "model", "a": "x", "b": "y"}).status_code == 401
+    assert (
+        httpx.get(
+            f"{spyglass_server.url}/api/v1/compare", params={"dimension": "model", "a": "x", "b": "y"}
+        ).status_code
+        == 401
+    )
