@@ -17,6 +17,9 @@ Contract:
 - OTLP/JSON is walked by hand (``json_format`` reads the hex ids as base64): hex ids in any
   case, base64 ids of 24/12 characters from exporters using the plain protobuf JSON mapping,
   enum names or numbers, int64 as strings or numbers, lowerCamelCase or snake_case keys.
+- Attribute string/bytes values (also inside arrays and maps) are capped at 1 MiB while
+  decoding, with a ``…[truncated N chars]`` marker (``raw.cap_str``), so a huge value never
+  costs more than one copy and every later stage sees the capped value.
 - A span whose trace/span id is unusable is *not* an error here: it comes back with
   ``RawSpan.problem`` set and ``normalize_request`` rejects just that span.
 """
@@ -38,12 +41,15 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from spyglass.ingest.errors import IngestError
 from spyglass.ingest.raw import (
+    MAX_ATTRIBUTE_CHARS,
     DecodedRequest,
     Encoding,
     RawEvent,
     RawResourceSpans,
     RawScopeSpans,
     RawSpan,
+    cap_bytes,
+    cap_str,
 )
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -278,7 +284,9 @@ class _ProtoWalker:
         # can only be the string case) skips WhichOneof for them, ~15% of decode time.
         s = v.string_value
         if s:
-            return self.text(s) if self.lenient else s
+            if self.lenient:
+                s = self.text(s)
+            return s if len(s) <= MAX_ATTRIBUTE_CHARS else cap_str(s)
         which = v.WhichOneof("value")
         if which == "int_value":
             return v.int_value
@@ -293,7 +301,7 @@ class _ProtoWalker:
         if which == "kvlist_value":
             return self.attrs(v.kvlist_value.values)
         if which == "bytes_value":
-            return bytes(v.bytes_value)
+            return cap_bytes(bytes(v.bytes_value))
         return None  # unset, or a case we don't know (string_value_strindex is for profiles)
 
 
@@ -532,7 +540,7 @@ def _json_value(v: Any) -> Any:
         return v
     for key, val in v.items():
         if key in ("stringValue", "string_value"):
-            return val
+            return cap_str(val) if isinstance(val, str) else val
         if key in ("intValue", "int_value"):
             if type(val) is int:
                 return val
@@ -556,7 +564,7 @@ def _json_value(v: Any) -> Any:
             return _json_attrs(val.get("values")) if isinstance(val, dict) else {}
         if key in ("bytesValue", "bytes_value"):
             try:
-                return base64.b64decode(val)
+                return cap_bytes(base64.b64decode(val))
             except (binascii.Error, ValueError, TypeError):
                 return val
     return None

@@ -22,7 +22,8 @@ Repairs instead of rejections (the data is kept, fixed sensibly):
 - a parent span id that is malformed or all zeros -> the span becomes a root;
 - a missing parent (not in this batch, or never sent) is fine: spans are stored as they come.
 
-Size caps (values are kept, only truncated; limits per value):
+Size caps (values are kept, only truncated; limits per value; attribute values are capped
+while decoding, so every stage sees the capped value):
 
 - an attribute or event attribute string over ``MAX_ATTRIBUTE_CHARS`` (1 MiB of characters)
   keeps its first 1 MiB plus the marker ``…[truncated N chars]``; bytes values likewise
@@ -48,10 +49,20 @@ from spyglass.ingest.decode import decode_proto_request, decode_request
 from spyglass.ingest.enrich import ENRICHERS
 from spyglass.ingest.errors import IngestError
 from spyglass.ingest.normalize import NORMALIZERS, SpanSource
-from spyglass.ingest.raw import STATUS_ERROR, STATUS_OK, DecodedRequest, RawEvent, RawSpan
+from spyglass.ingest.raw import (
+    MAX_ATTRIBUTE_BYTES,
+    MAX_ATTRIBUTE_CHARS,
+    STATUS_ERROR,
+    STATUS_OK,
+    DecodedRequest,
+    RawEvent,
+    RawSpan,
+)
 from spyglass.model import LlmSpan, SpanEvent, SpanKind, StatusCode
 
 __all__ = [
+    "MAX_ATTRIBUTE_BYTES",
+    "MAX_ATTRIBUTE_CHARS",
     "IngestError",
     "NormalizeResult",
     "decode_proto_request",
@@ -65,8 +76,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MAX_ATTRIBUTE_CHARS = 1024 * 1024
-MAX_ATTRIBUTE_BYTES = 1024 * 1024
 MAX_NAME_CHARS = 1024
 MAX_EVENTS = 1000
 MAX_ERROR_MESSAGES = 20
@@ -109,7 +118,7 @@ def normalize_request(decoded: DecodedRequest, project_id: str) -> NormalizeResu
                         result.errors.append(f"rejected span: {raw.problem}")
                     continue
                 span = _base_span(raw, project_id, resource, scope.scope_name, received_ns)
-                src = SpanSource(raw, resource, span.attributes)
+                src = SpanSource(raw, resource)
                 for normalizer in NORMALIZERS:
                     try:
                         if normalizer.matches(src):
@@ -209,7 +218,7 @@ def _base_span(
         end_time_ns=end,
         status=_STATUS.get(raw.status_code, StatusCode.UNSET),
         status_message=raw.status_message,
-        attributes=_capped(raw.attributes),
+        attributes=raw.attributes,
         resource_attributes=resource,
         scope_name=scope_name,
         events=[_event(ev) for ev in events],
@@ -217,38 +226,7 @@ def _base_span(
 
 
 def _event(ev: RawEvent) -> SpanEvent:
-    return SpanEvent(ev.name, ev.time_ns, _capped(ev.attributes))
-
-
-def _capped(attrs: dict[str, Any]) -> dict[str, Any]:
-    """The attributes as sent, with oversized values truncated (a copy only when needed)."""
-    out = attrs
-    for key, value in attrs.items():
-        t = type(value)
-        if t is str:
-            if len(value) <= MAX_ATTRIBUTE_CHARS:
-                continue
-            new: Any = _truncate(value, MAX_ATTRIBUTE_CHARS)
-        elif t is bytes:
-            if len(value) <= MAX_ATTRIBUTE_BYTES:
-                continue
-            new = (
-                value[:MAX_ATTRIBUTE_BYTES]
-                + f"…[truncated {len(value) - MAX_ATTRIBUTE_BYTES} bytes]".encode()
-            )
-        elif t is list:
-            if not any(type(x) is str and len(x) > MAX_ATTRIBUTE_CHARS for x in value):
-                continue
-            new = [
-                _truncate(x, MAX_ATTRIBUTE_CHARS) if type(x) is str and len(x) > MAX_ATTRIBUTE_CHARS else x
-                for x in value
-            ]
-        else:
-            continue
-        if out is attrs:
-            out = dict(attrs)
-        out[key] = new
-    return out
+    return SpanEvent(ev.name, ev.time_ns, ev.attributes)
 
 
 def _truncate(text: str, limit: int) -> str:

@@ -18,6 +18,23 @@ Encoding = Literal["protobuf", "json"]
 # OTLP Span.SpanKind and Status.StatusCode numbers (kept as ints, as on the wire).
 STATUS_UNSET, STATUS_OK, STATUS_ERROR = 0, 1, 2
 
+# Size caps on attribute values, applied while decoding (see ``spyglass.ingest.pipeline``).
+MAX_ATTRIBUTE_CHARS = 1024 * 1024
+MAX_ATTRIBUTE_BYTES = 1024 * 1024
+
+
+def cap_str(text: str, limit: int = MAX_ATTRIBUTE_CHARS) -> str:
+    """``text`` if within ``limit`` characters, else its head plus a marker saying how much went."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[truncated {len(text) - limit} chars]"
+
+
+def cap_bytes(data: bytes) -> bytes:
+    if len(data) <= MAX_ATTRIBUTE_BYTES:
+        return data
+    return data[:MAX_ATTRIBUTE_BYTES] + f"…[truncated {len(data) - MAX_ATTRIBUTE_BYTES} bytes]".encode()
+
 
 @dataclass(slots=True)
 class RawEvent:

@@ -22,12 +22,11 @@ class SpanSource:
 
     __slots__ = ("raw", "attrs", "resource", "namespaces")
 
-    def __init__(self, raw: RawSpan, resource: dict[str, Any], attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, raw: RawSpan, resource: dict[str, Any]) -> None:
         self.raw = raw
-        # the pipeline passes the size-capped copy, so derived fields obey the caps too
-        self.attrs = raw.attributes if attrs is None else attrs
+        self.attrs = raw.attributes  # already size-capped by decode
         self.resource = resource
-        self.namespaces = {k.partition(".")[0] for k in self.attrs}
+        self.namespaces = {k.partition(".")[0] for k in raw.attributes}
 
 
 class Normalizer(Protocol):
