@@ -524,47 +524,81 @@ def _enum(v: Any, names: dict[str, int]) -> int:
 
 def _json_attrs(kvs: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if not isinstance(kvs, list):
+    if type(kvs) is not list:
         return out
     for kv in kvs:
-        if isinstance(kv, dict):
+        if type(kv) is dict:
             key = kv.get("key")
-            if isinstance(key, str):
+            if type(key) is str:
                 out[key] = _json_value(kv.get("value"))
     return out
 
 
 def _json_value(v: Any) -> Any:
     """Unwrap an OTLP/JSON AnyValue; odd values are kept as sent, never dropped."""
-    if not isinstance(v, dict):
+    if type(v) is not dict:
         return v
-    for key, val in v.items():
-        if key in ("stringValue", "string_value"):
-            return cap_str(val) if isinstance(val, str) else val
-        if key in ("intValue", "int_value"):
-            if type(val) is int:
-                return val
-            try:
-                return int(val)
-            except (TypeError, ValueError):
-                return val
-        if key in ("boolValue", "bool_value"):
-            return val if isinstance(val, bool) else str(val).lower() == "true"
-        if key in ("doubleValue", "double_value"):
-            if isinstance(val, (int, float)) and not isinstance(val, bool):
-                return float(val)
-            try:
-                return float(val)  # "NaN", "Infinity", "1.5"
-            except (TypeError, ValueError):
-                return val
-        if key in ("arrayValue", "array_value"):
-            values = val.get("values") if isinstance(val, dict) else None
-            return [_json_value(x) for x in values] if isinstance(values, list) else []
-        if key in ("kvlistValue", "kvlist_value"):
-            return _json_attrs(val.get("values")) if isinstance(val, dict) else {}
-        if key in ("bytesValue", "bytes_value"):
-            try:
-                return cap_bytes(base64.b64decode(val))
-            except (binascii.Error, ValueError, TypeError):
-                return val
+    for key, val in v.items():  # one key in practice; unknown keys are skipped
+        if key == "stringValue":
+            return val if type(val) is not str or len(val) <= MAX_ATTRIBUTE_CHARS else cap_str(val)
+        handler = _ANY_VALUE.get(key)
+        if handler is not None:
+            return handler(val)
     return None
+
+
+def _any_string(val: Any) -> Any:
+    return cap_str(val) if isinstance(val, str) else val
+
+
+def _any_int(val: Any) -> Any:
+    if type(val) is int:
+        return val
+    try:
+        return int(val)
+    except (TypeError, ValueError):
+        return val  # kept as sent
+
+
+def _any_bool(val: Any) -> bool:
+    return val if isinstance(val, bool) else str(val).lower() == "true"
+
+
+def _any_double(val: Any) -> Any:
+    try:
+        return float(val)  # numbers, and "NaN", "Infinity", "1.5"
+    except (TypeError, ValueError):
+        return val
+
+
+def _any_array(val: Any) -> list[Any]:
+    values = val.get("values") if isinstance(val, dict) else None
+    return [_json_value(x) for x in values] if isinstance(values, list) else []
+
+
+def _any_kvlist(val: Any) -> dict[str, Any]:
+    return _json_attrs(val.get("values")) if isinstance(val, dict) else {}
+
+
+def _any_bytes(val: Any) -> Any:
+    try:
+        return cap_bytes(base64.b64decode(val))
+    except (binascii.Error, ValueError, TypeError):
+        return val
+
+
+_ANY_VALUE: dict[str, Callable[[Any], Any]] = {
+    "string_value": _any_string,
+    "intValue": _any_int,
+    "int_value": _any_int,
+    "boolValue": _any_bool,
+    "bool_value": _any_bool,
+    "doubleValue": _any_double,
+    "double_value": _any_double,
+    "arrayValue": _any_array,
+    "array_value": _any_array,
+    "kvlistValue": _any_kvlist,
+    "kvlist_value": _any_kvlist,
+    "bytesValue": _any_bytes,
+    "bytes_value": _any_bytes,
+}
