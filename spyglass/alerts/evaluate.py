@@ -105,32 +105,41 @@ class Evaluator:
     def evaluate_once(self, now: float) -> RoundReport:
         """One round at time ``now`` (epoch seconds), then retry due deliveries."""
         report = RoundReport()
+        results: list[tuple[str, float, str | None]] = []
+        mutes: dict[str, SilenceMuter] = {}
         for project_id, rule in self.repo.list_rules(enabled_only=True):
             report.rules += 1
+            if project_id not in mutes:
+                mutes[project_id] = SilenceMuter(self.repo.silences(project_id, active_at=now))
             try:
-                self._evaluate_rule(project_id, rule, now, report)
-                self.repo.mark_evaluated(rule.id or "", now, None)
+                self._evaluate_rule(project_id, rule, now, mutes[project_id], report)
+                results.append((rule.id or "", now, None))
             except Exception as e:
                 log.exception("alert rule %s/%s failed", project_id, rule.name)
                 report.errors[rule.name] = f"{type(e).__name__}: {e}"
-                self.repo.mark_evaluated(rule.id or "", now, report.errors[rule.name])
+                results.append((rule.id or "", now, report.errors[rule.name]))
+        self.repo.mark_evaluated(results)
         report.retried = self.pipeline.retry_due(now)
         return report
 
-    def _evaluate_rule(self, project_id: str, rule: Rule, now: float, report: RoundReport) -> None:
+    def _evaluate_rule(
+        self, project_id: str, rule: Rule, now: float, muter: SilenceMuter, report: RoundReport
+    ) -> None:
         end = now - self.settle_s
         samples = sample_rule(rule, self.queries, project_id, end)
         existing = self.repo.instances_for_rule(rule.id or "")
-        muter = SilenceMuter(self.repo.silences(project_id, active_at=now))
         window = (int(end * NS) - int(rule.window_s * NS), int(end * NS))
         seen: set[str] = set()
+        quiet: list[dict[str, Any]] = []  # rows without an event: saved together at the end
         for s in samples:
             fp = fingerprint(s.labels)
             seen.add(fp)
-            self._step(project_id, rule, fp, existing.get(fp), s, now, window, muter, report)
+            self._step(project_id, rule, fp, existing.get(fp), s, now, window, muter, report, quiet)
         for fp, row in existing.items():
             if fp not in seen and row["state"] in (AlertState.PENDING, AlertState.FIRING):
-                self._step(project_id, rule, fp, row, None, now, window, muter, report)
+                self._step(project_id, rule, fp, row, None, now, window, muter, report, quiet)
+        if quiet:
+            self.repo.save_instances(quiet)
 
     def _step(
         self,
@@ -143,6 +152,7 @@ class Evaluator:
         window: tuple[int, int],
         muter: SilenceMuter,
         report: RoundReport,
+        quiet: list[dict[str, Any]],
     ) -> None:
         before = status_of(row)
         cond = False
@@ -190,25 +200,28 @@ class Evaluator:
         ):
             inst["last_notified_at"] = now
             kind = "renotify"
+        if not event and not kind:
+            if row is None or row["state"] != inst["state"] or row.get("value") != inst.get("value"):
+                quiet.append(inst)
+            return
         self.repo.save_instance(inst)
         if event == "resolved":
             self.incidents.on_resolved(project_id, rule, inst, now)
-        if event or kind:
-            self.repo.add_history(
-                {
-                    "project_id": project_id,
-                    "rule_id": rule.id,
-                    "rule_name": rule.name,
-                    "instance_id": inst["id"],
-                    "labels": labels,
-                    "event": kind or event,
-                    "at": now,
-                    "value": inst.get("value"),
-                    "threshold": inst.get("threshold"),
-                    "severity": rule.severity,
-                }
-            )
-            report.events.append((kind or event or "", rule.name, labels))
+        self.repo.add_history(
+            {
+                "project_id": project_id,
+                "rule_id": rule.id,
+                "rule_name": rule.name,
+                "instance_id": inst["id"],
+                "labels": labels,
+                "event": kind or event,
+                "at": now,
+                "value": inst.get("value"),
+                "threshold": inst.get("threshold"),
+                "severity": rule.severity,
+            }
+        )
+        report.events.append((kind or event or "", rule.name, labels))
         if kind and rule.channels:
             n = self.notification(project_id, rule, inst, kind, window)
             suffix = f"{inst['episode']}:{kind}" + (f":{int(now)}" if kind == "renotify" else "")

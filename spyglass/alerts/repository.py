@@ -127,13 +127,15 @@ class AlertRepository:
             self.upsert_rule(project_id, rule, "default", now)
         return True
 
-    def mark_evaluated(self, rule_id: str, now: float, error: str | None) -> None:
+    def mark_evaluated(self, results: Iterable[tuple[str, float, str | None]]) -> None:
+        """Record ``(rule_id, evaluated_at, error or None)`` for many rules in one transaction."""
         with self.engine.begin() as c:
-            c.execute(
-                t.alert_rules.update()
-                .where(t.alert_rules.c.id == rule_id)
-                .values(last_evaluated_at=now, last_error=error)
-            )
+            for rule_id, now, error in results:
+                c.execute(
+                    t.alert_rules.update()
+                    .where(t.alert_rules.c.id == rule_id)
+                    .values(last_evaluated_at=now, last_error=error)
+                )
 
     # ---- channels ----------------------------------------------------------------------------
     def upsert_channel(self, project_id: str, doc: dict[str, Any], now: float) -> str:
@@ -189,14 +191,19 @@ class AlertRepository:
 
     def save_instance(self, row: dict[str, Any]) -> None:
         """Insert or update one instance (keyed by its ``id``)."""
+        self.save_instances([row])
+
+    def save_instances(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Insert or update instances in ONE transaction (one commit per rule and round)."""
+        cols = set(t.alert_instances.c.keys())
         with self.engine.begin() as c:
-            exists = c.execute(
-                sa.select(t.alert_instances.c.id).where(t.alert_instances.c.id == row["id"])
-            ).first()
-            if exists:
-                c.execute(t.alert_instances.update().where(t.alert_instances.c.id == row["id"]).values(**row))
-            else:
-                c.execute(t.alert_instances.insert().values(**row))
+            for row in rows:
+                values = {k: v for k, v in row.items() if k in cols}
+                done = c.execute(
+                    t.alert_instances.update().where(t.alert_instances.c.id == row["id"]).values(**values)
+                )
+                if not done.rowcount:
+                    c.execute(t.alert_instances.insert().values(**values))
 
     def active_instances(
         self, project_id: str, states: Iterable[str] = ("pending", "firing")

@@ -250,7 +250,9 @@ def _validate(doc: Any, schema: dict[str, Any], prefix: str) -> None:
     if not errors:
         return
     # Report the first field in document order, and the most relevant error for that field.
-    first = min(errors, key=lambda e: [(0, p) if isinstance(p, int) else (1, str(p)) for p in e.absolute_path])
+    first = min(
+        errors, key=lambda e: [(0, p) if isinstance(p, int) else (1, str(p)) for p in e.absolute_path]
+    )
     same = [e for e in errors if list(e.absolute_path) == list(first.absolute_path)]
     err = jsonschema.exceptions.best_match(same) or first
     message = err.message
