@@ -17,7 +17,7 @@ from typing import Any
 # Components that extend the server: each module offers ``install(services: Services) -> None``
 # which may append to ``services.background_tasks`` and ``services.routers`` (alerts add their
 # evaluation loop and API here). Add a module path to enable a component.
-COMPONENTS: tuple[str, ...] = ()
+COMPONENTS: tuple[str, ...] = ("spyglass.server.api.alerts",)  # alerts router + evaluation loop
 
 _SERVER_MODULES = (
     "fastapi",
@@ -69,9 +69,8 @@ def build_services(settings: Any) -> Any:
     store = DuckDBStore(settings.data_dir)
     meta = MetaStore(settings.meta_url) if settings.meta_url else MetaStore.for_data_dir(settings.data_dir)
     services = Services(settings=settings, store=store, meta=meta, writer=BatchWriter(store))
-    from spyglass.server.api.alerts import install as install_alerts
-
-    install_alerts(services)  # alerts router + evaluation loop (docs/alerts.md)
+    for name in COMPONENTS:
+        importlib.import_module(name).install(services)
     return services
 
 
