@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +95,10 @@ class NormalizeResult:
     spans: list[LlmSpan]
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as ``spans, rejected, errors`` (the tuple form docs/architecture.md shows)."""
+        return iter((self.spans, self.rejected, self.errors))
 
     def message(self) -> str | None:
         """One line for the OTLP partial-success ``error_message``."""

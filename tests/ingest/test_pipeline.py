@@ -190,6 +190,11 @@ def test_encode_error_is_google_rpc_status() -> None:
     assert ctype == "application/json" and orjson.loads(body) == {"code": 8, "message": "too big"}
 
 
+def test_result_unpacks_as_a_tuple() -> None:
+    spans, rejected, errors = normalize_request(decode_request(proto_body([{}]), "application/x-protobuf", None), "p")
+    assert (len(spans), rejected, errors) == (1, 0, [])
+
+
 def test_rejection_message_is_bounded() -> None:
     specs = [{"trace_id": "0" * 32} for _ in range(50)]
     result = normalize_request(decode_request(proto_body(specs), "application/x-protobuf", None), "p")
