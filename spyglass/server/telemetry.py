@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,10 @@ class ServerMetrics:
         """Expose the writer's own running totals (``writer.counters``) at scrape time."""
         self.registry.register(_WriterCollector(writer))
 
+    def watch_pipeline(self, stats: Mapping[str, int]) -> None:
+        """Expose the ingest pipeline's process-wide failure counters (``pipeline.stats``)."""
+        self.registry.register(_PipelineCollector(stats))
+
     def watch_data_dir(self, data_dir: Path) -> None:
         self.store_size_bytes.set_function(lambda: float(dir_size_bytes(data_dir)))
 
@@ -99,6 +103,22 @@ class _WriterCollector(Collector):
         yield GaugeMetricFamily(
             "spyglass_writer_queue_depth", "Spans waiting in the writer queue", value=c.queue_spans
         )
+
+
+class _PipelineCollector(Collector):
+    """Normalizer/enricher failures: spans kept with what could be mapped, but worth an alert."""
+
+    def __init__(self, stats: Mapping[str, int]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterable[Metric]:
+        for name in ("normalizer_failures", "enricher_failures"):
+            if name in self._stats:
+                yield CounterMetricFamily(
+                    f"spyglass_ingest_{name}",
+                    f"Ingest {name.replace('_', ' ')} (span kept)",
+                    value=self._stats[name],
+                )
 
 
 def dir_size_bytes(path: Path) -> int:

@@ -32,6 +32,7 @@ def test_health_ready_and_metrics(spyglass_server: RunningServer) -> None:
         "spyglass_writer_batches_total",
         "spyglass_writer_queue_depth",
         "spyglass_store_size_bytes",
+        "spyglass_ingest_normalizer_failures_total",
     ):
         assert name in text
 

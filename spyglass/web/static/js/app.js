@@ -9,6 +9,7 @@ import * as trace from './pages/trace.js';
 import * as sessions from './pages/sessions.js';
 import * as compare from './pages/compare.js';
 import * as models from './pages/models.js';
+import * as alerts from '../alerts.js';
 
 const PAGES = {
   dashboard: { module: dashboard, title: 'Overview', nav: 'dashboard' },
@@ -18,6 +19,9 @@ const PAGES = {
   session: { module: sessions, title: 'Session', nav: 'sessions' },
   compare: { module: compare, title: 'Compare', nav: 'compare' },
   models: { module: models, title: 'Models', nav: 'models' },
+  alerts: { module: alerts, title: 'Alerts', nav: 'alerts' },
+  incidents: { module: alerts, title: 'Incidents', nav: 'incidents' },
+  incident: { module: alerts, title: 'Incident', nav: 'incidents' },
 };
 
 const pageEl = document.getElementById('page');
