@@ -85,6 +85,7 @@ export async function route() {
   disposeAll();
   // data-ready/data-route let tests (and the benchmark) know which view finished rendering
   delete pageEl.dataset.ready;
+  delete pageEl.dataset.complete;
   pageEl.dataset.route = location.hash;
   const { page, id, params } = parseHash();
   const spec = PAGES[page] || PAGES.dashboard;
@@ -93,10 +94,10 @@ export async function route() {
   renderTopbar(spec.title, params, dimensionCache);
   mount(pageEl);
   try {
-    // Top-bar choices are a convenience: a failure there must not break the page.
-    const dims = loadDimensions(signal).then((d) => { if (!signal.aborted) renderTopbar(spec.title, params, d); }).catch(() => {});
     await spec.module.render({ el: pageEl, page, id, params, signal });
-    await dims;
+    // Top-bar choices load after the page (they would compete with its queries on a small
+    // machine); a failure there is only a missing convenience.
+    if (!dimensionCache) loadDimensions(signal).then((d) => { if (!signal.aborted) renderTopbar(spec.title, params, d); }).catch(() => {});
   } catch (e) {
     if (e && e.name === 'AbortError') return;
     if (e instanceof ApiError && e.status === 401) { loginPrompt(); return; }
@@ -115,4 +116,4 @@ async function showProject() {
 
 window.addEventListener('hashchange', () => route());
 route();
-showProject();
+setTimeout(showProject, 1500);

@@ -153,12 +153,13 @@ export async function render({ el, params, signal }) {
   const q = scopeQuery(params);
   mount(el, spinner('Loading dashboard…'));
   const base = { q, start: win.start, end: win.end };
-  const [cur, prev, ts, byRelease, byPrompt] = await Promise.all([
+  // Above the fold first (KPIs, time series); histograms, outliers and alerts follow, so
+  // on a small machine the queries the user looks at first do not queue behind the rest.
+  const [cur, prev, ts, byVersion] = await Promise.all([
     api.metrics(base, { signal }),
     api.metrics({ q, start: win.prevStart, end: win.prevEnd }, { signal }),
     api.metrics({ ...base, bucket: win.bucket }, { signal }),
-    api.metrics({ ...base, bucket: win.bucket, group_by: 'release' }, { signal }),
-    api.metrics({ ...base, bucket: win.bucket, group_by: 'prompt_version' }, { signal }),
+    api.metrics({ ...base, bucket: win.bucket, group_by: 'release,prompt_version' }, { signal }),
   ]);
   const c = (cur.series && cur.series[0]) || ZERO;
   const p = (prev.series && prev.series[0]) || ZERO;
@@ -172,7 +173,7 @@ export async function render({ el, params, signal }) {
 
   const series = (ts.series || []).filter((s) => s.bucket_start).sort((a, b) => Date.parse(a.bucket_start) - Date.parse(b.bucket_start));
   const t = (s) => Date.parse(s.bucket_start);
-  const marks = releaseMarks(firstSeen(byRelease.series, 'release'), firstSeen(byPrompt.series, 'prompt_version'), series.filter((s) => s.count).map(t));
+  const marks = releaseMarks(firstSeen(byVersion.series, 'release'), firstSeen(byVersion.series, 'prompt_version'), series.filter((s) => s.count).map(t));
 
   // Volume and error rate.
   const volEl = chartBox();
@@ -191,12 +192,6 @@ export async function render({ el, params, signal }) {
   const latEl = chartBox();
   const costEl = chartBox();
   grid.append(panel('Latency distribution', latEl, { id: 'latency-histogram' }), panel('Cost per request distribution', costEl, { id: 'cost-histogram' }));
-  const [latHist, costHist] = await Promise.all([
-    api.histogram({ ...base, field: 'duration_ms', buckets: 24 }, { signal }).catch(() => null),
-    api.histogram({ ...base, field: 'cost_usd', buckets: 24 }, { signal }).catch(() => null),
-  ]);
-  histogramChart(latEl, latHist, 'duration_ms');
-  histogramChart(costEl, costHist, 'cost_usd');
 
   // TTFT percentiles.
   const ttftEl = chartBox();
@@ -235,7 +230,16 @@ export async function render({ el, params, signal }) {
     ],
   });
 
+  // Usable: KPIs and the time series are on screen. The rest streams in below.
+  el.dataset.ready = 'true';
+  const [latHist, costHist] = await Promise.all([
+    api.histogram({ ...base, field: 'duration_ms', buckets: 24 }, { signal }).catch(() => null),
+    api.histogram({ ...base, field: 'cost_usd', buckets: 24 }, { signal }).catch(() => null),
+  ]);
+  if (signal.aborted) return;
+  histogramChart(latEl, latHist, 'duration_ms');
+  histogramChart(costEl, costHist, 'cost_usd');
   await outlierTable(grid, params, win, signal);
   await alertsPanel(grid, signal);
-  el.dataset.ready = 'true';
+  el.dataset.complete = 'true';
 }

@@ -89,7 +89,6 @@ export async function render({ el, params, signal }) {
   const results = h('div', { class: 'card' }, spinner('Searching…'));
   mount(el, h('div', { class: 'card filter-card' }, form, quick, errorSlot), results);
 
-  const quickDone = quickFilters(quick, params, q, win, signal).catch(() => {});
   let res;
   try {
     res = await api.traces({ q: scopeQuery(params, q), start: win.start, end: win.end, sort, cursor, limit: 50 }, { signal });
@@ -126,6 +125,8 @@ export async function render({ el, params, signal }) {
     res.next_cursor ? h('button', { class: 'btn', id: 'next-page', onclick: () => setParams({ cursor: res.next_cursor }) }, 'Next page →') : null);
   mount(results, table, pager);
   el.dataset.ready = 'true';
-  await quickDone;
+  // Quick-filter values come after the list: the list is what the user waits for.
+  await quickFilters(quick, params, q, win, signal).catch(() => {});
+  quick.dataset.loaded = 'true';
 }
 

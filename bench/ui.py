@@ -1,0 +1,83 @@
+"""UI benchmark: time to a usable dashboard, to the first explorer page and to an open
+5,000-span trace, measured in headless Chromium against a real server holding N spans.
+
+Run: ``python -m bench.ui [n_spans]`` (default 1,000,000). The spans are written straight
+into the server's DuckDB file by ``bench.dataset.generate`` (project ``default``), then
+``spyglass serve`` starts on that data dir and a 5,000-span agent trace is sent over OTLP.
+Each page is loaded ``RUNS`` times from a blank tab (full page load: HTML, ES modules,
+ECharts, API calls, rendering) until it reports ``data-ready``; the median is the figure.
+Goals: dashboard <= 1 s, explorer <= 500 ms, 5,000-span trace <= 2 s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.dataset import generate
+from spyglass.store.duckdb import DuckDBStore
+from spyglass.store.meta import DEFAULT_PROJECT_ID
+from spyglass.testing.server import run_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, READY
+from tests.e2e.seed import big_trace
+
+RUNS = 5
+GOALS_MS = {"dashboard": 1000.0, "explorer": 500.0, "trace_5000": 2000.0}
+
+
+def _time_page(page: Any, url: str, hash_path: str) -> float:
+    page.goto("about:blank")
+    t0 = time.perf_counter()
+    page.goto(f"{url}/#{hash_path}")
+    page.wait_for_function(READY, timeout=120_000, polling=10)
+    return (time.perf_counter() - t0) * 1000
+
+
+def measure(url: str, key: str, trace_id: str, runs: int = RUNS) -> dict[str, Any]:
+    """Median and first-load milliseconds of each page (the first load warms DuckDB and caches)."""
+    from playwright.sync_api import sync_playwright
+
+    pages = {"dashboard": "/", "explorer": "/traces", "trace_5000": f"/trace/{trace_id}"}
+    out: dict[str, Any] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            page.goto(f"{url}/login?key={key}")
+            for name, path in pages.items():
+                times = [_time_page(page, url, path) for _ in range(runs + 1)]
+                out[name] = {"first_ms": round(times[0], 1), "median_ms": round(statistics.median(times[1:]), 1),
+                             "goal_ms": GOALS_MS[name], "meets_goal": statistics.median(times[1:]) <= GOALS_MS[name]}
+        finally:
+            browser.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = sys.argv[1:] if argv is None else argv
+    n_spans = int(args[0]) if args else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="spyglass-bench-ui-") as tmp:
+        data = Path(tmp) / "data"
+        store = DuckDBStore(data)
+        gen = generate(store, n_spans, DEFAULT_PROJECT_ID)
+        store.checkpoint()
+        store.close()
+        print(f"generated {gen['spans']:,} spans in {gen['seconds']:.1f} s", flush=True)
+        with run_server(data, grpc=False, timeout_s=120) as server:
+            trace_id = big_trace(server.url, server.api_key, n_spans=5000)
+            figures = measure(server.url, server.api_key, trace_id)
+    result = {"spans": gen["spans"], **figures}
+    print(f"{'page':<12} {'first load':>12} {'median':>10} {'goal':>8}")
+    for name in GOALS_MS:
+        f = figures[name]
+        mark = "ok" if f["meets_goal"] else "MISSED"
+        print(f"{name:<12} {f['first_ms']:>10.0f} ms {f['median_ms']:>7.0f} ms {f['goal_ms']:>5.0f} ms  {mark}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
