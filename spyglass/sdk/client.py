@@ -81,6 +81,7 @@ class _State:
     redacting: RedactingSpanExporter
     feedback: FeedbackSender
     integrations: list[Any] = field(default_factory=list)
+    tracer: trace.Tracer | None = None
 
 
 _lock = threading.RLock()
@@ -246,7 +247,10 @@ def get_tracer() -> trace.Tracer:
     """The tracer Spyglass's own spans use (the global provider's before ``init``)."""
     state = _state
     if state is not None:
-        return state.provider.get_tracer(TRACER_NAME, __version__)
+        tracer = state.tracer
+        if tracer is None:  # cached: creating a tracer per call costs more than the span
+            tracer = state.tracer = state.provider.get_tracer(TRACER_NAME, __version__)
+        return tracer
     return trace.get_tracer(TRACER_NAME, __version__)
 
 

@@ -16,13 +16,25 @@ def content_enabled() -> bool:
     return client.capture_mode() is not CaptureMode.METADATA_ONLY
 
 
+_MISSING = object()
+
+
 def get(obj: Any, name: str, default: Any = None) -> Any:
-    """Attribute or mapping key (request kwargs are dicts, responses are pydantic models)."""
+    """Attribute or mapping key (request kwargs are dicts, responses are pydantic models).
+
+    Hot path (every stream chunk): exact-type and attribute checks first, because an
+    ``isinstance(x, Mapping)`` ABC check on a pydantic model costs more than the lookup.
+    """
     if obj is None:
         return default
+    if type(obj) is dict:
+        return obj.get(name, default)
+    value = getattr(obj, name, _MISSING)
+    if value is not _MISSING:
+        return value
     if isinstance(obj, Mapping):
         return obj.get(name, default)
-    return getattr(obj, name, default)
+    return default
 
 
 def given(value: Any) -> bool:

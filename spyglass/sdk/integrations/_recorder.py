@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
@@ -22,6 +23,8 @@ from spyglass.model.span import SpanKind as CanonicalKind
 from spyglass.sdk import client
 from spyglass.sdk._guard import never_raise
 from spyglass.sdk.tracing import record_error
+
+_OK = Status(StatusCode.OK)
 
 # Set while a patched call runs, so a patched method that calls another patched method
 # (e.g. a helper built on ``create``) yields one span, not two.
@@ -106,10 +109,11 @@ class CallRecorder:
     def active(self) -> Iterator[None]:
         """Make the span current (so transport-level spans nest under it) and mark 'in a call'."""
         token = _IN_CALL.set(True)
+        ctx_token = otel_context.attach(trace.set_span_in_context(self.span))
         try:
-            with trace.use_span(self.span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
-                yield
+            yield
         finally:
+            otel_context.detach(ctx_token)
             _IN_CALL.reset(token)
 
     def first_chunk(self) -> None:
@@ -123,13 +127,12 @@ class CallRecorder:
             return
         self._done = True
         span = self.span
-        for key, value in (attributes or {}).items():
-            if value is not None:
-                span.set_attribute(key, value)
+        attrs = {k: v for k, v in (attributes or {}).items() if v is not None}
         if self.ttft_s is not None:
-            span.set_attribute(A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self.ttft_s)
-            span.set_attribute(A.TTFT_MS, self.ttft_s * 1000.0)
-        span.set_status(Status(StatusCode.OK))
+            attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self.ttft_s
+            attrs[A.TTFT_MS] = self.ttft_s * 1000.0
+        span.set_attributes(attrs)  # one lock round-trip instead of one per attribute
+        span.set_status(_OK)
         span.end()
 
     @never_raise
@@ -138,12 +141,11 @@ class CallRecorder:
             return
         self._done = True
         span = self.span
-        for key, value in (attributes or {}).items():
-            if value is not None:
-                span.set_attribute(key, value)
+        attrs = {k: v for k, v in (attributes or {}).items() if v is not None}
         if self.ttft_s is not None:
-            span.set_attribute(A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self.ttft_s)
-            span.set_attribute(A.TTFT_MS, self.ttft_s * 1000.0)
+            attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self.ttft_s
+            attrs[A.TTFT_MS] = self.ttft_s * 1000.0
+        span.set_attributes(attrs)
         record_error(span, exc, classify_error(exc))
         span.end()
 

@@ -211,6 +211,21 @@ def chat_response(resp: Any) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
 
 
+class _Obj:
+    """Attribute view of a dict chunk (nested dicts stay reachable through ``get``)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._data.get(name)
+        if isinstance(value, dict):
+            return _Obj(value)
+        if isinstance(value, list):
+            return [_Obj(v) if isinstance(v, dict) else v for v in value]
+        return value
+
+
 class ChatStreamAccumulator:
     """Folds ``ChatCompletionChunk``s: text, refusal and tool-call deltas per choice, final usage."""
 
@@ -225,33 +240,40 @@ class ChatStreamAccumulator:
         return self.choices.setdefault(index, {"text": [], "refusal": [], "tools": {}, "finish": None})
 
     def add(self, chunk: Any) -> bool:
-        self.model = get(chunk, "model") or self.model
-        self.id = get(chunk, "id") or self.id
-        if get(chunk, "usage") is not None:
-            self.usage = get(chunk, "usage")
-        self.service_tier = get(chunk, "service_tier") or self.service_tier
+        # Runs once per chunk on the app's thread: plain getattr on the SDK's pydantic objects.
+        if type(chunk) is dict:  # only when a caller hands us raw JSON
+            chunk = _Obj(chunk)
+        self.model = chunk.model or self.model
+        self.id = chunk.id or self.id
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = usage
+        self.service_tier = getattr(chunk, "service_tier", None) or self.service_tier
         has_content = False
-        for choice in get(chunk, "choices") or ():
-            state = self._choice(int(get(choice, "index") or 0))
-            delta = get(choice, "delta")
-            piece = get(delta, "content")
-            if piece:
-                state["text"].append(piece)
-                has_content = True
-            refusal = get(delta, "refusal")
-            if refusal:
-                state["refusal"].append(refusal)
-                has_content = True
-            for call in get(delta, "tool_calls") or ():
-                slot = state["tools"].setdefault(int(get(call, "index") or 0), {"id": None, "name": None, "arguments": []})
-                slot["id"] = get(call, "id") or slot["id"]
-                fn = get(call, "function")
-                slot["name"] = get(fn, "name") or slot["name"]
-                if get(fn, "arguments"):
-                    slot["arguments"].append(get(fn, "arguments"))
-                has_content = True
-            if get(choice, "finish_reason"):
-                state["finish"] = str(get(choice, "finish_reason"))
+        for choice in chunk.choices or ():
+            state = self.choices.get(choice.index or 0) or self._choice(choice.index or 0)
+            delta = choice.delta
+            if delta is not None:
+                piece = getattr(delta, "content", None)
+                if piece:
+                    state["text"].append(piece)
+                    has_content = True
+                refusal = getattr(delta, "refusal", None)
+                if refusal:
+                    state["refusal"].append(refusal)
+                    has_content = True
+                calls = getattr(delta, "tool_calls", None)
+                if calls:
+                    has_content = True
+                    for call in calls:
+                        slot = state["tools"].setdefault(int(get(call, "index") or 0), {"id": None, "name": None, "arguments": []})
+                        slot["id"] = get(call, "id") or slot["id"]
+                        fn = get(call, "function")
+                        slot["name"] = get(fn, "name") or slot["name"]
+                        if get(fn, "arguments"):
+                            slot["arguments"].append(get(fn, "arguments"))
+            if choice.finish_reason:
+                state["finish"] = str(choice.finish_reason)
         return has_content
 
     def attributes(self) -> dict[str, Any]:
