@@ -235,11 +235,12 @@ class Evaluator:
         terms = [rule.filter] if rule.filter else []
         terms += [f"{k}:{v[0]}" for k, v in rule.where.items() if len(v) == 1]
         terms += [f"{k}:{v}" for k, v in labels.items() if v is not None]
-        explorer = f"{self.base_url}/explore?" + urlencode(
+        # The UI is a hash-routed SPA: the trace explorer is #/traces, one trace #/trace/<id>.
+        explorer = f"{self.base_url}/#/traces?" + urlencode(
             {"q": " ".join(terms), "start": _iso(window[0]), "end": _iso(window[1])}
         )
         traces = [
-            {"trace_id": t, "url": f"{self.base_url}/traces/{t}"} for t in inst.get("example_traces") or []
+            {"trace_id": t, "url": f"{self.base_url}/#/trace/{t}"} for t in inst.get("example_traces") or []
         ]
         group = ", ".join(f"{k}={v}" for k, v in labels.items())
         return Notification(

@@ -86,7 +86,7 @@ def test_every_channel_gets_firing_and_resolve(env: AlertEnv, http: HttpReceiver
     assert n["labels"] == {"model": "A"}
     assert n["value"] == pytest.approx(0.1, abs=0.01) and n["threshold"] == 0.02
     assert n["runbook_url"] == "https://runbooks.example/provider" and n["runbook"]
-    assert n["explorer_url"].startswith("http://spyglass.test/explore?q=model%3AA&start=")
+    assert n["explorer_url"].startswith("http://spyglass.test/#/traces?q=model%3AA&start=")
     assert len(n["example_traces"]) == 3
     assert all(t["url"].endswith(t["trace_id"]) for t in n["example_traces"])
 
@@ -103,14 +103,14 @@ def test_every_channel_gets_firing_and_resolve(env: AlertEnv, http: HttpReceiver
     assert pd["event_action"] == "trigger" and pd["routing_key"] == "R0UT1NG"
     assert pd["payload"]["severity"] == "critical" and pd["payload"]["source"] == "spyglass/p1"
     assert "provider-errors" in pd["payload"]["summary"]
-    assert len([link for link in pd["links"] if "/traces/" in link["href"]]) == 3
+    assert len([link for link in pd["links"] if "/#/trace/" in link["href"]]) == 3
 
     # email
     assert wait_for(lambda: len(smtp.messages) == 1)
     mail = smtp.messages[0]
     assert "[FIRING]" in mail["Subject"] and mail["To"] == "oncall@example.com"
     body = mail.get_payload()
-    assert n["example_traces"][0]["trace_id"] in body and "/explore?" in body
+    assert n["example_traces"][0]["trace_id"] in body and "/#/traces?" in body
 
     # same episode, later evaluation: nothing new is sent
     env.run(FIRE_AT + MIN, FIRE_AT + 3 * MIN, MIN)
