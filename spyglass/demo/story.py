@@ -22,7 +22,7 @@ class Story:
     snapshot_swap_s: float  # the provider moves gpt-4o-mini to a new snapshot
     runaway_from_s: float  # the ops agent loops on tool calls (cost blow-up) ...
     runaway_until_s: float  # ... until here
-    outage_from_s: float  # the orders API fails for tenant "globex" (ongoing)
+    outage_from_s: float  # tenant "globex"'s orders API and CRM fail (ongoing)
 
     @classmethod
     def starting_at(cls, start_s: float, hours: float) -> Story:
@@ -40,8 +40,8 @@ class Story:
             v3_canary_s=ago(6),
             snapshot_swap_s=ago(9),
             runaway_from_s=ago(4),
-            runaway_until_s=ago(3.3),
-            outage_from_s=ago(2),
+            runaway_until_s=ago(3.2),
+            outage_from_s=ago(3),
         )
 
     def to_json(self) -> str:
@@ -59,5 +59,5 @@ class Story:
             return "v3"
         return "v2" if t_s >= self.v2_release_s else "v1"
 
-    def orders_api_down_for(self, tenant: str, t_s: float) -> bool:
+    def backend_down_for(self, tenant: str, t_s: float) -> bool:
         return tenant == "globex" and t_s >= self.outage_from_s

@@ -159,19 +159,19 @@ def keyword_scores(query: str) -> list[tuple[Document, float]]:
 def diurnal_factor(t_s: float) -> float:
     """Traffic relative to the daily mean: low at night (UTC 03:00), peak mid-afternoon."""
     hour = (t_s % 86400) / 3600
-    return 1.0 + 0.65 * math.sin((hour - 9.0) / 24.0 * 2 * math.pi)
+    return 1.0 + 0.45 * math.sin((hour - 9.0) / 24.0 * 2 * math.pi)
 
 
 def arrivals(rng: random.Random, per_hour: float, from_s: float, until_s: float) -> list[float]:
     """Poisson arrival times with the diurnal shape (thinning), sorted."""
-    peak = per_hour * 1.65 / 3600
+    peak = per_hour * 1.45 / 3600
     times: list[float] = []
     t = from_s
     while True:
         t += rng.expovariate(peak)
         if t >= until_s:
             return times
-        if rng.random() < diurnal_factor(t) / 1.65:
+        if rng.random() < diurnal_factor(t) / 1.45:
             times.append(t)
 
 

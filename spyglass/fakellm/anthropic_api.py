@@ -112,6 +112,8 @@ def _text(content: Any) -> str:
                 continue
             if block.get("type") == "tool_result":
                 parts.append(_text(block.get("content")))
+            elif block.get("type") == "tool_use":  # tool calls count as input tokens too
+                parts.append(json.dumps(block.get("input", {})))
             else:
                 parts.append(str(block.get("text", "")))
         return "\n".join(parts)

@@ -198,7 +198,14 @@ def _content_text(content: Any) -> str:
 
 
 def _message_text(message: Any) -> str:
-    return _content_text(message.get("content")) if isinstance(message, dict) else ""
+    if not isinstance(message, dict):
+        return ""
+    calls = [
+        c.get("function", {}).get("arguments", "")
+        for c in message.get("tool_calls") or []
+        if isinstance(c, dict)
+    ]
+    return "\n".join([_content_text(message.get("content")), *calls])
 
 
 def _item_text(item: Any) -> str:

@@ -14,12 +14,14 @@ from typing import Any
 import anthropic
 
 import spyglass
+from spyglass.demo import clock
 from spyglass.demo.apps.tools import AGENT_TOOLS, run_tool
 from spyglass.demo.story import Story
 from spyglass.demo.world import order_number, pick_tenant, pick_user
 
 MODEL = "claude-sonnet-4-5"
-MAX_STEPS = 25
+MAX_STEPS = 30
+TRANSIENT_RETRIES = 2
 SYSTEM = (
     "You are an operations agent for a support team. Investigate the customer's issue with the tools, "
     "fix what you can, open a ticket for anything you cannot fix, then summarise what you did."
@@ -101,7 +103,14 @@ class OpsAgent:
             "tools": AGENT_TOOLS,
             "messages": messages,
         }
-        if rng.random() < 0.33:
-            with self.client.messages.stream(**kwargs) as stream:
-                return stream.get_final_message()
-        return self.client.messages.create(**kwargs)
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            try:
+                if rng.random() < 0.33:
+                    with self.client.messages.stream(**kwargs) as stream:
+                        return stream.get_final_message()
+                return self.client.messages.create(**kwargs)
+            except (anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APITimeoutError):
+                if attempt == TRANSIENT_RETRIES:
+                    raise
+                clock.pause(1000 * 2**attempt)  # app-level backoff (the client has max_retries=0)
+        raise AssertionError("unreachable")

@@ -1,8 +1,9 @@
 """Back-office tools the support bot and the ops agent call (simulated services).
 
-Each call is a ``tool`` span with its arguments, result and status. The orders API is
-down for one tenant from the story's outage time on: calls fail with a 503, recorded as
-tool errors, and the model gets the error text as the tool result (as real apps do).
+Each call is a ``tool`` span with its arguments, result and status. One tenant's backend
+(orders API and CRM) is down from the story's outage time on: calls fail with a 503,
+recorded as tool errors, and the model gets the error text as the tool result (as real
+apps do).
 """
 
 from __future__ import annotations
@@ -82,10 +83,12 @@ def run_tool(
 
 
 def _execute(name: str, arguments: dict[str, Any], tenant: str, story: Story, rng: random.Random) -> str:
+    backend_call = name in ("lookup_order", "get_customer")
+    if backend_call and story.backend_down_for(tenant, clock.now_s()) and rng.random() < 0.85:
+        clock.pause_lognormal(rng, 2500, 10000)  # the failing service answers slowly, then 503
+        service = "orders-api" if name == "lookup_order" else "crm-api"
+        raise ToolError(f"{service} returned 503 Service Unavailable")
     if name == "lookup_order":
-        if story.orders_api_down_for(tenant, clock.now_s()) and rng.random() < 0.85:
-            clock.pause_lognormal(rng, 2500, 10000)  # the failing service answers slowly, then 503
-            raise ToolError("orders-api returned 503 Service Unavailable")
         clock.pause_lognormal(rng, 120, 900)
         status = rng.choice(("processing", "shipped", "in transit", "delivered", "delayed at customs"))
         return json.dumps(
