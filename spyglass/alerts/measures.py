@@ -39,6 +39,7 @@ class Metric:
     needs_quantile: bool = False
     additive: bool = False  # sums/counts scale with the window length (baselines normalise)
     is_rate: bool = False  # value is the share of failing rows in [0, 1]
+    feedback: bool = False  # base rows need has_feedback / negative_feedback (trace level only)
 
     @property
     def per_request(self) -> bool:
@@ -157,6 +158,24 @@ METRICS: dict[str, Metric] = {
             unit="tokens",
         ),
         Metric("volume", "requests", "trace", "COUNT(*)", unit="requests", additive=True),
+        Metric(
+            "negative_feedback_rate",
+            "negative feedback rate",
+            "trace",
+            _RATE,
+            bad="negative_feedback",
+            unit="ratio",
+            is_rate=True,
+            feedback=True,
+        ),
+        Metric(
+            "feedback_rate",
+            "feedback rate",
+            "trace",
+            "AVG(CASE WHEN has_feedback THEN 1.0 ELSE 0.0 END)",
+            unit="ratio",
+            feedback=True,
+        ),
         Metric(
             "llm_calls", "LLM calls", "span", "COUNT(*)", scope="kind = 'llm'", unit="calls", additive=True
         ),

@@ -23,6 +23,8 @@ from spyglass.alerts.measures import METRICS, Metric
 from spyglass.alerts.rules import Rule, RuleError
 
 SPANS_TABLE = "spans"
+FEEDBACK_TABLE = "feedback"
+_NEGATIVE_FEEDBACK = "(thumbs = 'down' OR score < 0.5)"
 SPAN_ALIAS = "s"  # the alias the query layer's filter compiler qualifies span columns with
 
 # Dimension name (as in rules and docs/api.md) -> span column.
@@ -164,7 +166,16 @@ def base_rows_sql(
     metric = METRICS[rule.metric]
     where = " AND ".join(span_predicates(rule, project_id, lo_ns, hi_ns, labels))
     if metric.level == "trace":
-        return f"SELECT {', '.join(_TRACE_ROW)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where} GROUP BY trace_id"
+        cols = list(_TRACE_ROW)
+        if metric.feedback:
+            # Feedback is kept apart from spans (it may arrive after the trace); a semi-join
+            # per request says whether it got any, and any negative, feedback.
+            fb = f"SELECT trace_id FROM {FEEDBACK_TABLE} WHERE project_id = {_lit(project_id)} AND trace_id IS NOT NULL"
+            cols += [
+                f"BOOL_OR(trace_id IN ({fb})) AS has_feedback",
+                f"BOOL_OR(trace_id IN ({fb} AND {_NEGATIVE_FEEDBACK})) AS negative_feedback",
+            ]
+        return f"SELECT {', '.join(cols)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where} GROUP BY trace_id"
     return f"SELECT {', '.join(_SPAN_ROW)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where}"
 
 

@@ -91,3 +91,36 @@ def test_tables_live_in_the_shared_metadata() -> None:
 
     assert all(t.name in metadata.tables for t in tables.ALL_TABLES)
     assert isinstance(tables.alert_rules, sa.Table)
+
+
+def test_negative_feedback_rate(env: AlertEnv) -> None:
+    from spyglass.store.base import Feedback
+
+    rule = parse_rule(
+        {
+            "name": "unhappy-users",
+            "metric": "negative_feedback_rate",
+            "window": "1h",
+            "group_by": ["feature"],
+            "condition": {"kind": "threshold", "op": ">", "value": 0.2},
+            "min_volume": 20,
+        }
+    )
+    env.install(rule)
+    traces = {"support": [], "search": []}  # type: dict[str, list[str]]
+    for feature, ids in traces.items():
+        for i in range(60):
+            span = make_span(T0 + i * 30, feature=feature)
+            env.store.write_batch([span])
+            ids.append(span.trace_id)
+    for i, tid in enumerate(traces["support"]):
+        if i % 3 == 0:
+            env.store.write_feedback(
+                Feedback(project_id="p1", trace_id=tid, thumbs="down", created_at_ns=int(T0 * 1e9))
+            )
+    for tid in traces["search"][:5]:
+        env.store.write_feedback(
+            Feedback(project_id="p1", trace_id=tid, thumbs="up", created_at_ns=int(T0 * 1e9))
+        )
+    by = firing_and_resolved(env.run(T0 + 31 * MIN, T0 + 31 * MIN, MIN))
+    assert [lab for _, lab in by["firing"]] == [{"feature": "support"}]
