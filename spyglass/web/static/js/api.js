@@ -59,7 +59,6 @@ export const api = {
   session: (id, opts) => get(`/api/v1/sessions/${encodeURIComponent(id)}`, null, opts),
   compare: (params, opts) => get('/api/v1/compare', params, opts),
   outliers: (params, opts) => get('/api/v1/outliers', params, opts),
-  alerts: (params, opts) => getOptional('/api/v1/alerts', params, opts),
-  incidents: (params, opts) => getOptional('/api/v1/incidents', params, opts),
+  alertSummary: (opts) => getOptional('/api/v1/alerts/summary', null, opts),
   project: (opts) => getOptional('/api/v1/projects/current', null, opts),
 };

@@ -131,21 +131,48 @@ async function outlierTable(host, params, win, signal) {
   await show(OUTLIERS[0]);
 }
 
+function causeText(cause) {
+  if (!cause) return '—';
+  if (typeof cause !== 'object') return String(cause);
+  return Object.entries(cause).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');
+}
+
+function exampleLink(ids) {
+  const id = (ids || [])[0];
+  const tid = id && typeof id === 'object' ? id.trace_id : id;
+  return tid ? h('a', { href: link('trace', tid), text: 'example trace →' }) : '—';
+}
+
+const secondsToIso = (s) => (fmt.isNum(s) ? new Date(s * 1000).toISOString() : null);
+
+/** Open alerts and incidents, shown only when the server has the alerts API. */
 async function alertsPanel(host, signal) {
   let res;
-  try { res = await api.alerts({ state: 'firing' }, { signal }); } catch { return; }
-  if (!res) return; // no alerts API on this server: the section stays hidden
-  const items = (res.items || res.alerts || []).filter((a) => !a.state || ['firing', 'pending'].includes(a.state));
-  const body = items.length
-    ? dataTable([
-      { key: 'name', label: 'Alert', render: (a) => a.rule_name || a.name || a.rule_id || '—' },
+  try { res = await api.alertSummary({ signal }); } catch { return; }
+  if (!res) return;
+  const alerts = res.alerts || [];
+  const incidents = res.incidents || [];
+  const head = h('span', { class: 'muted small', text: `${res.firing || 0} firing · ${res.pending || 0} pending · ${res.open_incidents || 0} open incidents` });
+  const body = h('div', { class: 'alerts-body' },
+    incidents.length ? h('div', {}, h('h4', { text: 'Incidents' }), dataTable([
+      { key: 'title', label: 'Incident', render: (i) => i.title },
+      { key: 'severity', label: 'Severity', render: (i) => h('span', { class: `badge sev-${i.severity || 'info'}`, text: i.severity || 'info' }) },
+      { key: 'state', label: 'State', render: (i) => i.state },
+      { key: 'opened_at', label: 'Opened', render: (i) => fmt.time(secondsToIso(i.opened_at)) },
+      { key: 'cause', label: 'Suspected cause', render: (i) => causeText(i.suspected_cause) },
+      { key: 'ex', label: '', render: (i) => exampleLink(i.example_traces) },
+    ], incidents)) : null,
+    alerts.length ? h('div', {}, h('h4', { text: 'Alerts' }), dataTable([
+      { key: 'rule_name', label: 'Alert', render: (a) => a.rule_name || a.rule_id },
       { key: 'severity', label: 'Severity', render: (a) => h('span', { class: `badge sev-${a.severity || 'info'}`, text: a.severity || 'info' }) },
-      { key: 'state', label: 'State', render: (a) => a.state || 'firing' },
-      { key: 'since', label: 'Since', render: (a) => fmt.time(a.started_at || a.active_at || a.since) },
-      { key: 'value', label: 'Value', align: 'right', render: (a) => (fmt.isNum(a.value) ? String(Math.round(a.value * 1000) / 1000) : '—') },
-    ], items)
-    : empty('No open alerts.');
-  host.append(panel('Open alerts and incidents', body, { id: 'alerts' }));
+      { key: 'state', label: 'State', render: (a) => a.state },
+      { key: 'labels', label: 'Group', render: (a) => chips(Object.entries(a.labels || {}).map(([k, v]) => `${k}=${v}`)) },
+      { key: 'value', label: 'Value / threshold', align: 'right', render: (a) => `${fmt.isNum(a.value) ? +a.value.toPrecision(3) : '—'} / ${fmt.isNum(a.threshold) ? +a.threshold.toPrecision(3) : '—'}` },
+      { key: 'since', label: 'Since', render: (a) => fmt.time(secondsToIso(a.active_since)) },
+      { key: 'ex', label: '', render: (a) => exampleLink(a.example_traces) },
+    ], alerts)) : null,
+    !alerts.length && !incidents.length ? empty('No open alerts or incidents.') : null);
+  host.append(panel('Open alerts and incidents', body, { id: 'alerts', right: head }));
 }
 
 export async function render({ el, params, signal }) {
