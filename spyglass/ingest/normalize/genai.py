@@ -66,6 +66,23 @@ _SETTINGS = {
     "openai.request.service_tier": "service_tier",
 }
 
+# Attributes read by GenAiNormalizer._context (skipped entirely when none is present).
+_CONTEXT_KEYS = frozenset(
+    {
+        "gen_ai.conversation.id",
+        "gen_ai.agent.name",
+        "gen_ai.tool.name",
+        "gen_ai.tool.call.id",
+        "gen_ai.tool.call.arguments",
+        "gen_ai.tool.call.result",
+        "gen_ai.retrieval.query.text",
+        "gen_ai.retrieval.documents",
+        "gen_ai.prompt.name",
+        "gen_ai.prompt.version",
+        "gen_ai.evaluation.name",
+    }
+)
+
 _INPUT_EVENT_ROLES = {
     "gen_ai.system.message": "system",
     "gen_ai.user.message": "user",
@@ -119,9 +136,11 @@ class GenAiNormalizer:
             if lst:
                 span.finish_reason = normalize_finish_reason(lst[0])
 
-        for key, setting in _SETTINGS.items():
-            v = a.get(key)
+        # keys() & set runs in C: only the settings actually present are visited
+        for key in a.keys() & _SETTINGS.keys():
+            v = a[key]
             if v is not None:
+                setting = _SETTINGS[key]
                 span.settings[setting] = json_value(v) if setting == "response_format" else v
         if (v := a.get("gen_ai.tool.definitions")) is not None:
             span.settings["tools"] = json_value(v)
@@ -130,7 +149,8 @@ class GenAiNormalizer:
 
         self._usage(a, span)
         self._messages(src, span)
-        self._context(a, span)
+        if not _CONTEXT_KEYS.isdisjoint(a.keys()):
+            self._context(a, span)
 
     def _usage(self, a: dict[str, Any], span: LlmSpan) -> None:
         if (v := _first_int(a, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")) is not None:

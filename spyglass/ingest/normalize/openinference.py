@@ -83,6 +83,13 @@ _LLM_KEYS = (
 )
 
 
+# What OpenInferenceNormalizer._context reads (skipped entirely when none is present).
+_CONTEXT_NAMESPACES = frozenset({"metadata", "tag", "agent"})
+_CONTEXT_KEYS = frozenset(
+    {"llm.prompt_template.template", "llm.prompt_template.variables", "llm.prompt_template.version"}
+)
+
+
 class OpenInferenceNormalizer:
     name = "openinference"
 
@@ -152,9 +159,13 @@ class OpenInferenceNormalizer:
             span.input_value = as_str(v)
         if (v := a.get("output.value")) is not None:
             span.output_value = as_str(v)
-        self._retrieval(a, span)
-        self._tool(a, span)
-        self._context(a, span, src.namespaces)
+        ns = src.namespaces
+        if "retrieval" in ns or "reranker" in ns:
+            self._retrieval(a, span)
+        if "tool" in ns or span.kind is SpanKind.TOOL:
+            self._tool(a, span)
+        if not _CONTEXT_NAMESPACES.isdisjoint(ns) or not _CONTEXT_KEYS.isdisjoint(a.keys()):
+            self._context(a, span, ns)
 
     def _usage(self, a: dict[str, Any], span: LlmSpan) -> None:
         for key, field in (

@@ -139,19 +139,27 @@ def collect_indexed(attrs: dict[str, Any], prefix: str) -> dict[int, dict[str, A
 def collect_indexed_many(attrs: dict[str, Any], prefixes: tuple[str, ...]) -> list[dict[int, dict[str, Any]]]:
     """``collect_indexed`` for several prefixes in one pass over the attributes."""
     groups: list[dict[int, dict[str, Any]]] = [{} for _ in prefixes]
+    single = len(prefixes) == 1
     for key, value in attrs.items():
         if not key.startswith(prefixes):
             continue
-        for group, prefix in zip(groups, prefixes, strict=True):
-            if key.startswith(prefix):
-                idx, dot, rest = key[len(prefix) :].partition(".")
-                if dot and idx.isdigit():
-                    i = int(idx)
-                    entry = group.get(i)
-                    if entry is None:
-                        entry = group[i] = {}
-                    entry[rest] = value
-                break
+        gi = 0
+        if not single:
+            while not key.startswith(prefixes[gi]):
+                gi += 1
+        rest = key[len(prefixes[gi]) :]
+        dot = rest.find(".")
+        if dot <= 0:
+            continue
+        idx = rest[:dot]
+        if not idx.isdigit():
+            continue
+        group = groups[gi]
+        i = int(idx)
+        entry = group.get(i)
+        if entry is None:
+            entry = group[i] = {}
+        entry[rest[dot + 1 :]] = value
     return [dict(sorted(g.items())) if len(g) > 1 else g for g in groups]
 
 
