@@ -159,3 +159,15 @@ def test_time_window_rules_follow_the_request_clock() -> None:
     assert snapshot_for(scenario.resolve(late), "m") == "m-new" and scenario.resolve(late).refusal_rate == 0.0
     with pytest.raises(ScenarioError, match="after"):
         scenario_from_dict({"rules": [{"match": {"after": "yesterday"}}]})
+
+
+def test_the_documented_example_scenario_loads(tmp_path) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "demo.md").read_text()
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.yaml"
+    path.write_text(example)
+    scenario = load_scenario(path)
+    assert scenario.seed == 42 and len(scenario.rules) == 3
+    assert scenario.rules[2].match.after is not None and scenario.rules[2].match.before == 1795400000
