@@ -228,3 +228,41 @@ def test_init_does_not_import_client_libraries_until_the_app_does() -> None:
         assert not hasattr(Completions.__dict__["create"], "_self_wrapper")
     """, {})
     assert out.returncode == 0, out.stderr
+
+
+def test_reuses_the_apps_tracer_provider_and_keeps_its_exporters() -> None:
+    with run_receiver() as rx:
+        out = _run_child("""
+            from opentelemetry import trace
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+            from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+            import spyglass
+            app_exporter = InMemorySpanExporter()
+            provider = TracerProvider()
+            provider.add_span_processor(SimpleSpanProcessor(app_exporter))
+            trace.set_tracer_provider(provider)
+            spyglass.init(instrument=())
+            with spyglass.context(user_id="u7"):
+                with trace.get_tracer("app").start_as_current_span("app-span"):
+                    with spyglass.span("ours"):
+                        pass
+            spyglass.flush(5)
+            got = {s.name: dict(s.attributes) for s in app_exporter.get_finished_spans()}
+            assert set(got) == {"app-span", "ours"}, got
+            assert got["app-span"]["spyglass.user_id"] == "u7"  # context stamped on the app's spans too
+        """, {"SPYGLASS_ENDPOINT": rx.url})
+        assert out.returncode == 0, out.stderr
+        assert sorted(rx.span_names) == ["app-span", "ours"]
+
+
+def test_sampling_keeps_or_drops_whole_traces() -> None:
+    with run_receiver() as rx:
+        spyglass.init(endpoint=rx.url, sample_rate=0.5, instrument=())
+        for i in range(40):
+            with spyglass.span(f"root-{i}"), spyglass.span(f"child-{i}"):
+                pass
+        spyglass.flush(5)
+        roots = {n.split("-")[1] for n in rx.span_names if n.startswith("root-")}
+        children = {n.split("-")[1] for n in rx.span_names if n.startswith("child-")}
+    assert roots == children and 5 < len(roots) < 35
