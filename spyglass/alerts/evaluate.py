@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -60,6 +61,13 @@ class RoundReport:
 
 def _iso(ns: int) -> str:
     return datetime.fromtimestamp(ns / NS, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _term(field: str, value: str) -> str:
+    """A filter-language term; values that are not bare words are quoted."""
+    if re.fullmatch(r"[\w.@/:+-]+", value):
+        return f"{field}:{value}"
+    return f'{field}:"{value.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
 
 
 def condition_text(rule: Rule) -> str:
@@ -233,8 +241,8 @@ class Evaluator:
         """The notification for an instance event (public so the API can preview one)."""
         labels = dict(inst["labels"])
         terms = [rule.filter] if rule.filter else []
-        terms += [f"{k}:{v[0]}" for k, v in rule.where.items() if len(v) == 1]
-        terms += [f"{k}:{v}" for k, v in labels.items() if v is not None]
+        terms += [_term(k, v[0]) for k, v in rule.where.items() if len(v) == 1]
+        terms += [_term(k, v) for k, v in labels.items() if v is not None]
         # The UI is a hash-routed SPA: the trace explorer is #/traces, one trace #/trace/<id>.
         explorer = f"{self.base_url}/#/traces?" + urlencode(
             {"q": " ".join(terms), "start": _iso(window[0]), "end": _iso(window[1])}

@@ -211,7 +211,11 @@ class AlertRepository:
         q = (
             sa.select(t.alert_instances, t.alert_rules.c.name.label("rule_name"), t.alert_rules.c.spec)
             .join(t.alert_rules, t.alert_rules.c.id == t.alert_instances.c.rule_id)
-            .where(t.alert_instances.c.project_id == project_id, t.alert_instances.c.state.in_(list(states)))
+            .where(
+                t.alert_instances.c.project_id == project_id,
+                t.alert_instances.c.state.in_(list(states)),
+                t.alert_rules.c.enabled.is_(True),  # a disabled rule's alerts are not current
+            )
             .order_by(t.alert_instances.c.fired_at.desc(), t.alert_instances.c.active_since.desc())
         )
         with self.engine.connect() as c:

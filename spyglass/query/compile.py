@@ -83,6 +83,15 @@ TRACE_COLUMNS_BY_FIELD: dict[str, str] = {
     "release": "release",
 }
 
+# filter field -> traces rollup list columns holding every value the trace's spans have, so
+# "the trace has a span with model x" reads 200k short lists instead of semi-joining 1M spans
+TRACE_LIST_COLUMNS_BY_FIELD: dict[str, tuple[str, ...]] = {
+    "model": ("models", "response_models"),
+    "response_model": ("response_models",),
+    "provider": ("providers",),
+}
+LIST_ELEMENT = "_el"
+
 MAP_COLUMNS = {"attr": "attributes", "metadata": "metadata"}
 TEXT_COLUMNS = ("name", "input_preview", "output_preview")
 
@@ -159,6 +168,9 @@ class Compiler:
             # NULL-safe: "-model:x" keeps spans without a model
             return exp.not_(exp.Coalesce(this=exp.paren(self.node(node.item)), expressions=[exp.false()]))
         if self.level == "trace":
+            lists = self.trace_lists(node)
+            if lists is not None:
+                return self.list_leaf(node, lists)
             trace_col = self.trace_column(node)
             if trace_col is not None:
                 return self.leaf(node, lambda name: col(name, TRACE_ALIAS), trace_col)
@@ -171,6 +183,23 @@ class Compiler:
             )
             return exp.In(this=col("trace_id", TRACE_ALIAS), query=exp.Subquery(this=sub))
         return self.leaf(node, lambda name: col(name, SPAN_ALIAS), None)
+
+    @staticmethod
+    def trace_lists(node: Node) -> tuple[str, ...] | None:
+        if isinstance(node, Compare | Present) and node.field.map_name is None:
+            return TRACE_LIST_COLUMNS_BY_FIELD.get(node.field.name)
+        return None
+
+    def list_leaf(self, node: Node, lists: tuple[str, ...]) -> exp.Expr:
+        """A condition on a rollup list: some element matches (same value rules as spans)."""
+        if isinstance(node, Present):
+            return exp.or_(
+                *(exp.GT(this=exp.ArraySize(this=col(c, TRACE_ALIAS)), expression=exp.Literal.number(0)) for c in lists)
+            )
+        assert isinstance(node, Compare)
+        element = exp.column(LIST_ELEMENT)
+        cond = self.compare(element, node)
+        return exp.or_(*(dialect_seam.list_any(col(c, TRACE_ALIAS), LIST_ELEMENT, cond) for c in lists))
 
     @staticmethod
     def trace_column(node: Node) -> str | None:

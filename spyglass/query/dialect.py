@@ -47,3 +47,23 @@ def explode_keep_empty(value: exp.Expr) -> exp.Expr:
 def time_bucket(ts_ns: exp.Expr, bucket_ns: exp.Expr) -> exp.Expr:
     """Start of the ``bucket_ns``-wide bucket holding ``ts_ns`` (integer arithmetic)."""
     return exp.Mul(this=exp.IntDiv(this=ts_ns, expression=bucket_ns), expression=bucket_ns)
+
+
+def list_any(value: exp.Expr, var: str, condition: exp.Expr) -> exp.Expr:
+    """True when some element ``var`` of the list ``value`` satisfies ``condition``
+    (DuckDB ``list_filter`` lambda, ClickHouse ``arrayFilter``, PostgreSQL via UNNEST)."""
+    lam = exp.Lambda(this=condition, expressions=[exp.to_identifier(var)])
+    return exp.GT(this=exp.ArraySize(this=exp.ArrayFilter(this=value, expression=lam)), expression=exp.Literal.number(0))
+
+
+def quantiles(value: exp.Expr, qs: list[float], dialect: str) -> exp.Expr:
+    """Several continuous quantiles of ``value`` in ONE aggregate (sorted once), as a list
+    in the order of ``qs``."""
+    arr = exp.Array(expressions=[exp.Literal.number(q) for q in qs])
+    if dialect == "clickhouse":
+        return exp.Anonymous(this=f"quantiles({', '.join(str(q) for q in qs)})", expressions=[value])
+    if dialect in ("postgres", "postgresql"):
+        return exp.WithinGroup(
+            this=exp.PercentileCont(this=arr), expression=exp.Order(expressions=[exp.Ordered(this=value)])
+        )
+    return exp.PercentileCont(this=value, expression=arr)

@@ -9,8 +9,8 @@ At trace level the list-valued dimensions (``model``, ``response_model``, ``prov
 ``prompt_version``) count a trace once in each group it belongs to; dimensions the rollup
 does not keep (``kind``, ``tool_name``, ``finish_reason``, ``prompt_name``, ``attr.*`` …)
 are taken from the trace's root span. Feedback joins on ``trace_id`` at trace level and on
-``request_id = response_id`` at span level (at trace level, feedback sent with only a
-``request_id`` counts for the trace holding that response); positive = thumbs up (or score >= 0.5 without
+``request_id = response_id`` at span level (the store attaches feedback sent with only a
+``request_id`` to the trace holding that response); positive = thumbs up (or score >= 0.5 without
 thumbs), negative = thumbs down (or score < 0.5).
 """
 
@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import sqlglot.expressions as exp
 
+from spyglass.model.span import ErrorClass
 from spyglass.query import dialect as ds
 from spyglass.query.common import QueryParamError, make_scope
 from spyglass.query.compile import (
@@ -48,6 +49,7 @@ BUCKETS_NS: dict[str, int] = {
     "1d": 86400 * 10**9,
 }
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+ERROR_CLASSES = tuple(c.value for c in ErrorClass)
 
 # group_by dimension -> spans column (span level; also the root-span fallback at trace level)
 SPAN_DIMENSIONS: dict[str, str] = {
@@ -140,6 +142,14 @@ def _num(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
+def _distribution(row: dict[str, Any], measure: str) -> dict[str, float | None]:
+    qs = row[f"{measure}_q"] or [None] * len(QUANTILES)
+    out = {label: _num(v) for label, v in zip(QUANTILES, qs, strict=True)}
+    out["max"] = _num(row[f"{measure}_max"])
+    out["mean"] = _num(row[f"{measure}_mean"])
+    return out
+
+
 def _case(cond: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))], default=exp.Literal.number(0))
 
@@ -149,9 +159,7 @@ def _null_safe_true(e: exp.Expr) -> exp.Expr:
 
 
 def _feedback_subquery(level: MetricsLevel, scope: Scope, params: Params) -> exp.Select:
-    """Per-key feedback counts. Span level keys on ``request_id``; trace level keys on
-    ``trace_id``, resolving feedback sent with only a ``request_id`` to the trace whose
-    span has that ``response_id``."""
+    """Per-key feedback counts: ``trace_id`` at trace level, ``request_id`` at span level."""
     f = "f"
     thumbs = col("thumbs", f)
     score = col("score", f)
@@ -164,18 +172,8 @@ def _feedback_subquery(level: MetricsLevel, scope: Scope, params: Params) -> exp
         exp.and_(exp.Is(this=thumbs, expression=exp.null()), score < exp.Literal.number(0.5)),
     )
     query = exp.select().from_(exp.to_table("feedback").as_(f))
-    if level == "trace":
-        rs = "rs"
-        on = exp.and_(
-            exp.Is(this=col("trace_id", f), expression=exp.null()),
-            col("project_id", rs).eq(col("project_id", f)),
-            col("response_id", rs).eq(col("request_id", f)),
-            col("start_time_ns", rs) >= params.add(scope.start_ns, "start_ns"),
-        )
-        query = query.join(exp.to_table("spans").as_(rs), on=on, join_type="left")
-        key: exp.Expr = exp.Coalesce(this=col("trace_id", f), expressions=[col("trace_id", rs)])
-    else:
-        key = col("request_id", f)
+    # the store fills trace_id for feedback sent by request id (see DuckDBStore.write_feedback)
+    key: exp.Expr = col("trace_id" if level == "trace" else "request_id", f)
     return (
         query.select(
             exp.alias_(key, "fb_key"),
@@ -354,11 +352,14 @@ def compute_metrics(
         exp.alias_(exp.Sum(this=m("fb_score_sum")), "fb_score_sum"),
         exp.alias_(exp.Sum(this=m("fb_score_n")), "fb_score_n"),
     ]
-    for measure in ("latency", "ttft"):
-        for label, qv in QUANTILES.items():
-            aggs.append(exp.alias_(ds.quantile(m(measure), qv, store.dialect), f"{measure}_{label}"))
+    for measure in ("latency", "ttft"):  # one sort per measure for all quantiles
+        aggs.append(exp.alias_(ds.quantiles(m(measure), list(QUANTILES.values()), store.dialect), f"{measure}_q"))
         aggs.append(exp.alias_(exp.Max(this=m(measure)), f"{measure}_max"))
         aggs.append(exp.alias_(exp.Avg(this=m(measure)), f"{measure}_mean"))
+    # errors by class in the same scan: the classes are a closed enum
+    for cls in ERROR_CLASSES:
+        is_cls = exp.and_(m("is_error").eq(exp.Literal.number(1)), m("error_class").eq(exp.Literal.string(cls)))
+        aggs.append(exp.alias_(exp.Sum(this=_case(is_cls)), f"err_{cls}"))
     query = exp.select(*keys, *aggs).from_(base)
     if keys:
         query = query.group_by(*keys).order_by(
@@ -366,26 +367,11 @@ def compute_metrics(
         )
     rows = store.query(query, params.values)
 
-    class_params = Params()
-    class_base = _base_rows(lvl, scope, q, dims, bucket_ns, store.dialect, class_params).subquery("u")
-    class_query = (
-        exp.select(*keys, exp.column("m_error_class"), exp.alias_(exp.Count(this=exp.Star()), "n"))
-        .from_(class_base)
-        .where(exp.column("m_is_error").eq(exp.Literal.number(1)))
-        .where(exp.not_(exp.Is(this=exp.column("m_error_class"), expression=exp.null())))
-        .group_by(*keys, exp.column("m_error_class"))
-    )
-    by_class: dict[tuple[Any, ...], dict[str, int]] = {}
-    for r in store.query(class_query, class_params.values):
-        key = tuple(r[k.name] for k in keys)
-        by_class.setdefault(key, {})[r["m_error_class"]] = int(r["n"])
-
     result = MetricsResult(level=level, bucket=bucket, group_by=dims)
     for r in rows:
         count = int(r["count"])
         if count == 0:
             continue  # the no-group query over an empty range returns one all-NULL row
-        key = tuple(r[k.name] for k in keys)
         errors = int(r["error_count"] or 0)
         refusals = int(r["refusal_count"] or 0)
         bucket_ns_value = r.get("bucket")
@@ -398,11 +384,11 @@ def compute_metrics(
                 count=count,
                 error_count=errors,
                 error_rate=errors / count,
-                errors_by_class=by_class.get(key, {}),
+                errors_by_class={c: int(r[f"err_{c}"]) for c in ERROR_CLASSES if r[f"err_{c}"]},
                 refusal_count=refusals,
                 refusal_rate=refusals / count,
-                latency_ms={k: _num(r[f"latency_{k}"]) for k in (*QUANTILES, "max", "mean")},
-                ttft_ms={k: _num(r[f"ttft_{k}"]) for k in (*QUANTILES, "max", "mean")},
+                latency_ms=_distribution(r, "latency"),
+                ttft_ms=_distribution(r, "ttft"),
                 tokens={
                     "input": _num(r["tok_input"]) or 0,
                     "output": _num(r["tok_output"]) or 0,

@@ -74,6 +74,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     services.metrics.watch_data_dir(settings.data_dir)
     services.metrics.watch_writer(services.writer)
     services.metrics.watch_pipeline(pipeline.stats)
+    services.metrics.watch_log_events(services.log_events)
     install_error_handlers(app)
     for router in (health.router, auth.router, otlp_http.router, *ROUTERS, *services.routers, web.router):
         app.include_router(router)

@@ -5,6 +5,8 @@ PERMISSION_DENIED, malformed request → INVALID_ARGUMENT, writer full → UNAVA
 OTLP exporters retry with backoff), rate limit → RESOURCE_EXHAUSTED. Rejected spans are
 reported in ``partial_success``; OK means the accepted spans are committed.
 
+``LogsService/Export`` feeds GenAI log events to ``log_events`` (joined to their span).
+
 It runs on the app's event loop (started and stopped by the app lifespan), so it shares the
 writer with the HTTP receiver without any cross-loop hand-off.
 """
@@ -14,7 +16,9 @@ from __future__ import annotations
 import logging
 import time
 
+import anyio.to_thread
 import grpc
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from spyglass.ingest.pipeline import IngestError, NormalizeResult, decode_proto_request
@@ -56,7 +60,9 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
             raise  # unreachable: abort raises
 
         def prepare() -> NormalizeResult:
-            return normalize_and_enrich(decode_proto_request(request), key.project_id)
+            decoded = decode_proto_request(request)
+            self._services.log_events.attach(decoded, key.project_id)
+            return normalize_and_enrich(decoded, key.project_id)
 
         try:
             outcome = await accept(self._services, "grpc", prepare, started)
@@ -74,6 +80,33 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
             response.partial_success.rejected_spans = outcome.rejected
             response.partial_success.error_message = outcome.message
         return response
+
+
+class LogsServicer(logs_service_pb2_grpc.LogsServiceServicer):
+    """``LogsService/Export``: GenAI log events are held for their span (see ``log_events``)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def Export(  # noqa: N802 - name fixed by the generated service
+        self, request: logs_service_pb2.ExportLogsServiceRequest, context: grpc.aio.ServicerContext
+    ) -> logs_service_pb2.ExportLogsServiceResponse:
+        metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+        try:
+            key = authenticate(self._services.meta, key_from_headers(metadata), Scope.INGEST)
+        except AuthFailure as exc:
+            self._services.metrics.requests.labels("grpc:LogsExport", str(exc.status)).inc()
+            await context.abort(_AUTH_CODES[exc.status], exc.message)
+            raise
+        await anyio.to_thread.run_sync(
+            self._services.log_events.add_proto,
+            request,
+            key.project_id,
+            limiter=self._services.ingest_limiter,
+        )
+        self._services.metrics.other_signals.labels("logs").inc()
+        self._services.metrics.requests.labels("grpc:LogsExport", "200").inc()
+        return logs_service_pb2.ExportLogsServiceResponse()
 
 
 class GrpcReceiver:
@@ -97,6 +130,7 @@ class GrpcReceiver:
             ]
         )
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceServicer(self._services), server)
+        logs_service_pb2_grpc.add_LogsServiceServicer_to_server(LogsServicer(self._services), server)
         bound = server.add_insecure_port(f"{host}:{port}")
         if bound == 0:
             raise OSError(f"cannot bind gRPC port {host}:{port}")

@@ -5,15 +5,17 @@ Answers in the request's own encoding, as the OTLP spec asks: protobuf requests 
 JSON requests get JSON. A 200 means every accepted span is committed; rejected spans are
 reported through ``partial_success``.
 
-``/v1/logs``: OTel GenAI instrumentations up to semconv 1.36 send message *events* as log
-records. They are acknowledged (200) and counted in ``spyglass_otlp_log_requests`` but not
-yet attached to spans.
+``/v1/logs``: GenAI instrumentations may send message content as log *events* (semconv
+≤ 1.36, or the ``EVENT_ONLY`` capture mode). Those with a trace/span id are held by
+``log_events.LogEventJoiner`` and added to their span when it arrives (see its limits);
+other log records and ``/v1/metrics`` are acknowledged and dropped.
 """
 
 from __future__ import annotations
 
 import time
 
+import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 
 from spyglass.ingest.pipeline import (
@@ -95,6 +97,7 @@ async def _export_traces(request: Request, services: Services, started: float) -
 
     def prepare() -> NormalizeResult:
         decoded = decode_request(body, content_type, content_encoding, settings.max_body_bytes)
+        services.log_events.attach(decoded, key.project_id)
         return normalize_and_enrich(decoded, key.project_id)
 
     try:
@@ -107,28 +110,44 @@ async def _export_traces(request: Request, services: Services, started: float) -
     return Response(payload, status_code=200, media_type=media_type)
 
 
-async def _acknowledge(request: Request, services: Services, signal: str) -> Response:
-    encoding = wire_encoding(request.headers.get("content-type"))
+async def _receive_other_signal(request: Request, services: Services, signal: str) -> Response:
+    """``/v1/logs``: GenAI events are held for their span (``log_events``); ``/v1/metrics``
+    and other logs are acknowledged and dropped. Both answer an empty Export*ServiceResponse."""
+    content_type = request.headers.get("content-type")
+    encoding = wire_encoding(content_type)
+    settings = services.settings
     try:
-        authenticate(services.meta, key_from_headers(request.headers), Scope.INGEST)
-        await _read_body(request, services.settings.max_raw_body_bytes)
+        key = authenticate(services.meta, key_from_headers(request.headers), Scope.INGEST)
+        body = await _read_body(request, settings.max_raw_body_bytes)
+        if signal == "logs":
+            content_encoding = request.headers.get("content-encoding")
+            await anyio.to_thread.run_sync(
+                lambda: services.log_events.add_http_body(
+                    body, content_type, content_encoding, settings.max_body_bytes, key.project_id
+                ),
+                limiter=services.ingest_limiter,
+            )
     except AuthFailure as exc:
-        return _error(encoding, exc.status, exc.message)
+        response = _error(encoding, exc.status, exc.message)
     except _BodyTooLarge:
-        return _error(encoding, 413, f"request body exceeds {services.settings.max_raw_body_bytes} bytes")
-    services.metrics.log_records.labels(signal).inc()
-    services.metrics.requests.labels(f"/v1/{signal}", "200").inc()
-    # An empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON.
-    return Response(
-        b"{}" if encoding == "json" else b"", media_type=_JSON if encoding == "json" else _PROTOBUF
-    )
+        response = _error(encoding, 413, f"request body exceeds {settings.max_raw_body_bytes} bytes")
+    except IngestError as exc:
+        response = _error(encoding, exc.status, exc.message)
+    else:
+        services.metrics.other_signals.labels(signal).inc()
+        # An empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON.
+        response = Response(
+            b"{}" if encoding == "json" else b"", media_type=_JSON if encoding == "json" else _PROTOBUF
+        )
+    services.metrics.requests.labels(f"/v1/{signal}", str(response.status_code)).inc()
+    return response
 
 
-@router.post("/v1/logs", summary="OTLP/HTTP logs: acknowledged and counted, not stored yet")
+@router.post("/v1/logs", summary="OTLP/HTTP logs: GenAI events are joined to their span, others dropped")
 async def export_logs(request: Request, services: ServicesDep) -> Response:
-    return await _acknowledge(request, services, "logs")
+    return await _receive_other_signal(request, services, "logs")
 
 
-@router.post("/v1/metrics", summary="OTLP/HTTP metrics: acknowledged and counted, not stored")
+@router.post("/v1/metrics", summary="OTLP/HTTP metrics: acknowledged and dropped")
 async def export_metrics(request: Request, services: ServicesDep) -> Response:
-    return await _acknowledge(request, services, "metrics")
+    return await _receive_other_signal(request, services, "metrics")

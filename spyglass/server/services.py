@@ -16,6 +16,7 @@ import anyio
 from fastapi import APIRouter
 
 from spyglass.server.auth import RateLimiter
+from spyglass.server.log_events import LogEventJoiner
 from spyglass.server.settings import Settings
 from spyglass.server.telemetry import ServerMetrics
 from spyglass.store.meta import MetaStore
@@ -44,5 +45,7 @@ class Services:
     routers: list[APIRouter] = field(default_factory=list)
     # Per-key ingest rate limit (C10.3), shared by OTLP/HTTP and gRPC; off unless configured.
     rate_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0))
+    # GenAI log events waiting for their span (OTLP /v1/logs).
+    log_events: LogEventJoiner = field(default_factory=LogEventJoiner)
     # Bounds concurrent decode/normalize work (set by the app lifespan, inside the loop).
     ingest_limiter: anyio.CapacityLimiter | None = None

@@ -40,9 +40,9 @@ class ServerMetrics:
         self.spans_rejected = Counter(
             "spyglass_spans_rejected", "Spans rejected at ingest (partial success)", ["transport"], registry=r
         )
-        self.log_records = Counter(
-            "spyglass_otlp_log_requests",
-            "OTLP /v1/logs and /v1/metrics requests acknowledged and dropped",
+        self.other_signals = Counter(
+            "spyglass_otlp_other_requests",
+            "OTLP /v1/logs and /v1/metrics requests accepted",
             ["signal"],
             registry=r,
         )
@@ -64,6 +64,10 @@ class ServerMetrics:
     def watch_pipeline(self, stats: Mapping[str, int]) -> None:
         """Expose the ingest pipeline's process-wide failure counters (``pipeline.stats``)."""
         self.registry.register(_PipelineCollector(stats))
+
+    def watch_log_events(self, joiner: Any) -> None:
+        """Expose ``LogEventJoiner.stats`` (GenAI log events joined to spans)."""
+        self.registry.register(_LogEventsCollector(joiner))
 
     def watch_data_dir(self, data_dir: Path) -> None:
         self.store_size_bytes.set_function(lambda: float(dir_size_bytes(data_dir)))
@@ -102,6 +106,25 @@ class _WriterCollector(Collector):
         )
         yield GaugeMetricFamily(
             "spyglass_writer_queue_depth", "Spans waiting in the writer queue", value=c.queue_spans
+        )
+
+
+class _LogEventsCollector(Collector):
+    def __init__(self, joiner: Any) -> None:
+        self._joiner = joiner
+
+    def collect(self) -> Iterable[Metric]:
+        s = self._joiner.stats
+        family = CounterMetricFamily(
+            "spyglass_log_events", "GenAI log events by outcome (OTLP /v1/logs)", labels=["outcome"]
+        )
+        for outcome in ("received", "buffered", "attached", "expired", "ignored"):
+            family.add_metric([outcome], getattr(s, outcome))
+        yield family
+        yield GaugeMetricFamily(
+            "spyglass_log_events_pending",
+            "GenAI log events waiting for their span",
+            value=self._joiner.pending_events,
         )
 
 

@@ -226,7 +226,13 @@ _CONTEXT_DIMS = ("session_id", "user_id", "tenant_id", "feature", "environment",
 _ROLLUP_SQL = f"""
 INSERT INTO traces
 WITH s AS (
-    SELECT sp.* FROM spans sp SEMI JOIN _touched k
+    SELECT sp.project_id, sp.trace_id, sp.span_id, sp.parent_span_id, sp.name, sp.kind, sp.status,
+        sp.error_class, sp.start_time_ns, sp.end_time_ns, sp.request_model, sp.response_model,
+        sp.provider, sp.prompt_name, sp.prompt_version, sp.input_tokens, sp.output_tokens,
+        sp.cache_read_tokens, sp.total_tokens, sp.cost_total_usd, sp.ttft_ms, sp.refusal,
+        sp.schema_valid, sp.tool_status, sp.input_preview, sp.output_preview,
+        {", ".join("sp." + d for d in _CONTEXT_DIMS)}
+    FROM spans sp SEMI JOIN _touched k
         ON sp.project_id = k.project_id AND sp.trace_id = k.trace_id
     WHERE sp.start_time_ns BETWEEN $lo AND $hi
 ),
@@ -370,6 +376,12 @@ class DuckDBStore:
                                WHERE traces.project_id = k.project_id AND traces.trace_id = k.trace_id"""
                         )
                         con.execute(_ROLLUP_SQL, {"lo": lo, "hi": hi})
+                        # feedback sent by request id before its span arrived: attach it now
+                        con.execute(
+                            """UPDATE feedback SET trace_id = b.trace_id FROM _batch_spans b
+                               WHERE feedback.trace_id IS NULL AND feedback.request_id = b.response_id
+                                 AND feedback.project_id = b.project_id"""
+                        )
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")
@@ -400,17 +412,25 @@ class DuckDBStore:
         return lo, hi
 
     def write_feedback(self, feedback: Feedback) -> str:
-        """See ``SpanStore.write_feedback``."""
+        """See ``SpanStore.write_feedback``. Feedback naming only a ``request_id`` gets the
+        ``trace_id`` of the span with that ``response_id`` (now, or when the span arrives)."""
         fid = feedback.id or uuid.uuid4().hex
         created = feedback.created_at_ns or time.time_ns()
         with self._write_lock:
             try:
+                trace_id = feedback.trace_id
+                if trace_id is None and feedback.request_id:
+                    row = self._con.execute(
+                        "SELECT trace_id FROM spans WHERE project_id = $p AND response_id = $r LIMIT 1",
+                        {"p": feedback.project_id, "r": feedback.request_id},
+                    ).fetchone()
+                    trace_id = row[0] if row else None
                 self._con.execute(
                     "INSERT INTO feedback VALUES ($id, $p, $t, $r, $score, $thumbs, $comment, $source, $kind, $meta, $c)",
                     {
                         "id": fid,
                         "p": feedback.project_id,
-                        "t": feedback.trace_id,
+                        "t": trace_id,
                         "r": feedback.request_id,
                         "score": feedback.score,
                         "thumbs": feedback.thumbs,

@@ -191,7 +191,9 @@ def test_encode_error_is_google_rpc_status() -> None:
 
 
 def test_result_unpacks_as_a_tuple() -> None:
-    spans, rejected, errors = normalize_request(decode_request(proto_body([{}]), "application/x-protobuf", None), "p")
+    spans, rejected, errors = normalize_request(
+        decode_request(proto_body([{}]), "application/x-protobuf", None), "p"
+    )
     assert (len(spans), rejected, errors) == (1, 0, [])
 
 

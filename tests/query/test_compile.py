@@ -38,14 +38,15 @@ def test_no_values_in_sql_text(dialect: str, level: str) -> None:
 def test_trace_level_uses_rollup_for_trace_fields_and_semi_join_for_span_fields() -> None:
     params = Params()
     cond = compile_filter(
-        parse("latency_ms>5 model:x"), level="trace", dialect="duckdb", params=params, scope=SCOPE
+        parse("latency_ms>5 tool:x model:y"), level="trace", dialect="duckdb", params=params, scope=SCOPE
     )
     assert cond is not None
     sql = cond.sql(dialect="duckdb")
     assert "t.duration_ms > $" in sql
     assert "t.trace_id IN (SELECT ss.trace_id FROM spans AS ss WHERE" in sql
-    assert "ss.project_id = $project_id" in sql
-    assert "ss.request_model ILIKE" in sql and "ss.response_model ILIKE" in sql
+    assert "ss.project_id = $project_id" in sql and "ss.tool_name ILIKE" in sql
+    # models live on the rollup as lists: any element matching
+    assert "LIST_FILTER(t.models, LAMBDA _el : _el ILIKE" in sql and "t.response_models" in sql
 
 
 def test_dialect_specific_rendering() -> None:

@@ -1,6 +1,7 @@
 """Spans of the real ``openai`` SDK under each of the three OpenAI instrumentations, sent by
 the real OTLP/HTTP exporter, arrive in canonical form (model, snapshot, tokens, cost,
-messages, finish reason)."""
+messages, finish reason). ``openai-v2-events`` sends the messages as OTLP log events, which
+the server joins to their span."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def fake_llm() -> Iterator[FakeLLMServer]:
         yield fake
 
 
-@pytest.mark.parametrize("instrumentation", ["openai-v2", "openllmetry", "openinference"])
+@pytest.mark.parametrize("instrumentation", ["openai-v2", "openai-v2-events", "openllmetry", "openinference"])
 def test_instrumented_openai_call_arrives_canonical(
     server: RunningServer, fake_llm: FakeLLMServer, instrumentation: str
 ) -> None:

@@ -64,5 +64,11 @@ def test_inclusive_usage_is_left_alone() -> None:
 
 def test_exclusive_usage_is_made_inclusive() -> None:
     """Anthropic-style input without cache, Gemini-style output without thoughts."""
-    span = _usage(input_tokens=50, cache_read_tokens=2000, cache_write_tokens=300, output_tokens=10, reasoning_tokens=400)
+    span = _usage(
+        input_tokens=50,
+        cache_read_tokens=2000,
+        cache_write_tokens=300,
+        output_tokens=10,
+        reasoning_tokens=400,
+    )
     assert (span.input_tokens, span.output_tokens, span.total_tokens) == (2350, 410, 2760)

@@ -64,15 +64,24 @@ function renderTopbar(title, params, dims) {
 
 function loginPrompt(message) {
   const input = h('input', { type: 'password', id: 'login-key', placeholder: 'API key (read or admin scope)', autocomplete: 'off', class: 'input' });
+  const problem = h('div', { class: 'login-error', role: 'alert' });
   const form = h('form', {
-    class: 'card login', onsubmit: (e) => {
+    class: 'card login', onsubmit: async (e) => {
       e.preventDefault();
-      if (input.value.trim()) location.href = `/login?key=${encodeURIComponent(input.value.trim())}`;
+      const key = input.value.trim();
+      if (!key) return;
+      // GET /login sets the HttpOnly cookie; a bad key answers 401 with a message to show here.
+      const resp = await fetch(`/login?key=${encodeURIComponent(key)}`, { credentials: 'same-origin' });
+      if (resp.ok) { location.hash = location.hash || '#/'; route(); return; }
+      let msg = `Sign-in failed (${resp.status})`;
+      try { msg = (await resp.json()).message || msg; } catch { /* keep the status line */ }
+      mount(problem, h('span', { text: msg }));
+      input.select();
     },
   },
   h('h2', { text: 'Sign in to Spyglass' }),
   h('p', { class: 'muted', text: message || 'Paste an API key of this project. It is kept in a cookie for this browser.' }),
-  input, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Sign in'));
+  input, problem, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Sign in'));
   mount(topbar, h('h1', { class: 'page-title', text: 'Sign in' }));
   mount(pageEl, form);
   input.focus();

@@ -68,8 +68,8 @@ async function quickFilters(host, params, q, win, signal) {
       class: `quick${cur ? ' set' : ''}`, 'data-field': f.field, 'aria-label': f.label,
       onchange: (e) => setParams({ q: withTerm(q, f.field, e.target.value), cursor: null }),
     }, h('option', { value: '' }, `${f.label}: any`));
-    for (const [v, n] of opts) sel.append(h('option', { value: v, selected: v === cur }, n === null ? v : `${v} (${fmt.count(n)})`));
-    if (cur && !opts.some(([v]) => v === cur)) sel.append(h('option', { value: cur, selected: true }, cur));
+    for (const [v, n] of opts) sel.append(h('option', { value: v, selected: v === cur }, n === null ? `${f.label}: ${v}` : `${f.label}: ${v} (${fmt.count(n)})`));
+    if (cur && !opts.some(([v]) => v === cur)) sel.append(h('option', { value: cur, selected: true }, `${f.label}: ${cur}`));
     return sel;
   }));
 }
