@@ -92,10 +92,10 @@ class ContextStampingProcessor(SpanProcessor):
             if not ctx and not self._static:
                 return
             existing = span.attributes or {}
-            for attrs in (self._static, ctx):
-                for key, value in attrs.items():
-                    if key not in existing:
-                        span.set_attribute(key, value)
+            merged = {**self._static, **ctx} if self._static else ctx
+            missing = {k: v for k, v in merged.items() if k not in existing}
+            if missing:
+                span.set_attributes(missing)  # one lock round-trip
         except Exception:  # never let a span start fail because of us
             from spyglass.sdk._guard import report_internal_error
 

@@ -144,7 +144,8 @@ _CARD = _Pattern("credit_card", re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\
 _EMAIL = _Pattern("email", re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b"))
 _PHONE = _Pattern(
     "phone",
-    re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]\d{3,4}(?![\w])"),
+    # Not preceded/followed by a digit group with a dot, so IPs and versions are left alone.
+    re.compile(r"(?<![\w+.])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]\d{3,4}(?!\w)(?!\.\d)"),
 )
 
 # Built-in detector groups, selectable with init(detectors=[...]).
