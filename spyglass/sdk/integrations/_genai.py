@@ -44,6 +44,16 @@ def given(value: Any) -> bool:
     return type(value).__name__ not in ("NotGiven", "Omit")
 
 
+def items(value: Any) -> list[Any] | tuple[Any, ...]:
+    """``value`` if it is a list or tuple, else empty.
+
+    Request parameters may be any iterable (the SDKs accept ``Iterable[...]``); iterating a
+    generator here would consume it and the provider would receive nothing. Such values are
+    simply not recorded.
+    """
+    return value if isinstance(value, (list, tuple)) else ()
+
+
 def text(value: Any) -> str:
     return truncate(value if isinstance(value, str) else str(value), client.max_content_chars())
 

@@ -18,6 +18,7 @@ from spyglass.sdk.integrations._genai import (
     content_enabled,
     get,
     given,
+    items,
     json_attr,
     server_attributes,
     setting_attributes,
@@ -48,7 +49,7 @@ def _block_parts(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{"type": "text", "content": text(content)}]
     parts: list[dict[str, Any]] = []
-    for block in content:
+    for block in items(content):
         kind = get(block, "type")
         if kind == "text":
             parts.append({"type": "text", "content": text(get(block, "text") or "")})
@@ -58,7 +59,7 @@ def _block_parts(content: Any) -> list[dict[str, Any]]:
         elif kind == "tool_result":
             result = get(block, "content")
             if not isinstance(result, str):
-                result = "".join(get(b, "text") or "" for b in result or ())
+                result = "".join(get(b, "text") or "" for b in items(result))
             parts.append({"type": "tool_call_response", "id": get(block, "tool_use_id"), "response": text(result)})
         elif kind == "thinking":
             parts.append({"type": "reasoning", "content": text(get(block, "thinking") or "")})
@@ -82,7 +83,7 @@ def messages_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None,
             {k: v for k, v in {"type": "function" if get(t, "input_schema") is not None else get(t, "type"),
                                "name": get(t, "name"), "description": get(t, "description"),
                                "parameters": get(t, "input_schema")}.items() if v is not None}
-            for t in tools
+            for t in items(tools)
         ])
     if content_enabled():
         system = kwargs.get("system")
@@ -90,7 +91,7 @@ def messages_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None,
             attrs[A.GEN_AI_SYSTEM_INSTRUCTIONS] = json_attr(_block_parts(system))
         attrs[A.GEN_AI_INPUT_MESSAGES] = json_attr([
             {"role": str(get(m, "role") or "user"), "parts": _block_parts(get(m, "content"))}
-            for m in kwargs.get("messages") or ()
+            for m in items(kwargs.get("messages"))
         ])
     model = kwargs.get("model")
     return (model if isinstance(model, str) else None), attrs

@@ -14,6 +14,7 @@ from spyglass.sdk.integrations._genai import (
     content_enabled,
     get,
     given,
+    items,
     json_attr,
     server_attributes,
     setting_attributes,
@@ -59,7 +60,7 @@ def _schema_of(response_format: Any) -> tuple[str | None, dict[str, Any] | None]
 
 def _tool_definitions(tools: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for tool in tools or ():
+    for tool in items(tools):
         fn = get(tool, "function")
         if fn is not None:  # chat completions shape
             out.append({"type": "function", "name": get(fn, "name"), "description": get(fn, "description"),
@@ -78,7 +79,7 @@ def _content_parts(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{"type": "text", "content": text(content)}]
     parts: list[dict[str, Any]] = []
-    for part in content:
+    for part in items(content):
         kind = get(part, "type")
         if kind in ("text", "input_text", "output_text"):
             parts.append({"type": "text", "content": text(get(part, "text") or "")})
@@ -101,14 +102,14 @@ def _content_parts(content: Any) -> list[dict[str, Any]]:
 
 def _chat_input_messages(messages: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for msg in messages or ():
+    for msg in items(messages):
         role = str(get(msg, "role") or "user")
         if role == "tool":
             out.append({"role": "tool", "parts": [{"type": "tool_call_response", "id": get(msg, "tool_call_id"),
                                                    "response": text(get(msg, "content") or "")}]})
             continue
         parts = _content_parts(get(msg, "content"))
-        for call in get(msg, "tool_calls") or ():
+        for call in items(get(msg, "tool_calls")):
             fn = get(call, "function")
             parts.append({"type": "tool_call", "id": get(call, "id"), "name": get(fn, "name"),
                           "arguments": arguments_object(get(fn, "arguments"))})
@@ -306,7 +307,7 @@ def _responses_input_messages(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str):
         return [{"role": "user", "parts": [{"type": "text", "content": text(value)}]}]
     out: list[dict[str, Any]] = []
-    for item in value or ():
+    for item in items(value):
         kind = get(item, "type")
         if kind == "function_call_output":
             out.append({"role": "tool", "parts": [{"type": "tool_call_response", "id": get(item, "call_id"),

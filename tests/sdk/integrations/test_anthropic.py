@@ -99,3 +99,15 @@ def test_overloaded_error_is_classed_and_reraised(cap: SpanCapture) -> None:
     assert raised.value.status_code == 529
     a = attrs(cap.one())
     assert a[A.ERROR_CLASS] == "provider_5xx" and a[A.ERROR_TYPE] == type(raised.value).__qualname__
+
+
+def test_generator_messages_reach_the_provider_unconsumed(cap: SpanCapture) -> None:
+    seen: list[dict] = []
+
+    def handler(request):
+        seen.append(json.loads(request.content))
+        return mp.default_handler(request)
+
+    msgs = (m for m in MESSAGES)
+    mp.anthropic_client(handler).messages.create(model="claude-sonnet-4-5", max_tokens=8, messages=msgs)
+    assert seen[0]["messages"] == MESSAGES

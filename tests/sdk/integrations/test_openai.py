@@ -196,3 +196,27 @@ def test_uninstall_restores_the_original_methods() -> None:
     integration.uninstall()
     integration.uninstall()
     assert Completions.__dict__["create"] is before
+
+
+def test_generator_arguments_reach_the_provider_unconsumed(cap: SpanCapture) -> None:
+    seen: list[dict] = []
+
+    def handler(request):
+        seen.append(json.loads(request.content))
+        return mp.default_handler(request)
+
+    messages = ({"role": "user", "content": part} for part in ["hello"])
+    mp.openai_client(handler).chat.completions.create(model="gpt-4o-mini", messages=messages)
+    assert seen[0]["messages"] == [{"role": "user", "content": "hello"}]
+    assert cap.one().status.is_ok
+
+
+def test_refusal_is_recorded_as_a_part(cap: SpanCapture) -> None:
+    def handler(request):
+        import httpx2
+
+        return httpx2.Response(200, json=mp.chat_completion({"content": None, "refusal": "I can't help with that."}))
+
+    mp.openai_client(handler).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    parts = json.loads(attrs(cap.one())[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"]
+    assert parts == [{"type": "refusal", "content": "I can't help with that."}]
