@@ -46,7 +46,10 @@ def complete(op: Operation, rec: CallRecorder, kwargs: dict[str, Any], result: A
             return op.wrap(result, rec, kwargs)
         accumulator = op.stream(kwargs)
         if accumulator is not None:
-            return (AsyncStreamProxy if is_async else SyncStreamProxy)(result, rec, accumulator)
+            if hasattr(result, "__anext__" if is_async else "__next__"):
+                return (AsyncStreamProxy if is_async else SyncStreamProxy)(result, rec, accumulator)
+            rec.finish()  # e.g. with_raw_response: not a chunk iterator, leave it untouched
+            return result
         rec.finish(op.response(result))
     except Exception:
         report_internal_error(f"{op.provider}.{op.operation}.response")

@@ -220,3 +220,12 @@ def test_refusal_is_recorded_as_a_part(cap: SpanCapture) -> None:
     mp.openai_client(handler).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     parts = json.loads(attrs(cap.one())[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"]
     assert parts == [{"type": "refusal", "content": "I can't help with that."}]
+
+
+def test_with_raw_response_is_left_untouched(cap: SpanCapture) -> None:
+    client = mp.openai_client()
+    raw = client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES, stream=True)
+    assert type(raw).__name__ == "LegacyAPIResponse"  # not wrapped in a stream proxy
+    assert "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices) == "Hello!"
+    assert client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES).parse().model == mp.SNAPSHOT
+    assert len(cap.spans()) == 2
