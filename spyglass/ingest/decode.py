@@ -477,14 +477,16 @@ def _int64(v: Any, path: str) -> int:
     if v is None or v == "":
         return 0
     if type(v) is int:
-        return v
+        return v if v < 2**64 else 0  # out of fixed64 range: treated as missing, then repaired
     if isinstance(v, str):
         try:
-            return int(v)
+            n = int(v)
         except ValueError:
             pass
+        else:
+            return n if n < 2**64 else 0
     elif isinstance(v, float) and math.isfinite(v):
-        return int(v)
+        return int(v) if v < 2**64 else 0
     raise _SpanProblem(f"{path}: expected an integer (nanoseconds), got {_short(v)}")
 
 
@@ -552,12 +554,13 @@ def _any_string(val: Any) -> Any:
 
 
 def _any_int(val: Any) -> Any:
-    if type(val) is int:
-        return val
-    try:
-        return int(val)
-    except (TypeError, ValueError):
-        return val  # kept as sent
+    if type(val) is not int:
+        try:
+            val = int(val)
+        except (TypeError, ValueError):
+            return val  # kept as sent
+    # AnyValue.int_value is int64: anything wider is kept as its decimal text, not lost
+    return val if -(2**63) <= val < 2**63 else str(val)
 
 
 def _any_bool(val: Any) -> bool:

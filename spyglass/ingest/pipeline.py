@@ -17,7 +17,9 @@ Repairs instead of rejections (the data is kept, fixed sensibly):
 
 - end time missing (0) -> end = start (zero duration); start missing -> start = end; both
   missing -> both = the time the request was received;
-- end before start (clock skew inside one span) -> end = start; skew *between* parent and
+- end before start (clock skew inside one span) -> end = start;
+- a time beyond int64 nanoseconds (fixed64 on the wire; after year 2262) counts as missing;
+  an event without a usable time gets the span's start; skew *between* parent and
   child is left as sent (the UI shows it; we don't guess whose clock is right);
 - a parent span id that is malformed or all zeros -> the span becomes a root;
 - a missing parent (not in this batch, or never sent) is fine: spans are stored as they come.
@@ -78,6 +80,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 1024
+MAX_TIME_NS = 2**63 - 1
 MAX_EVENTS = 1000
 MAX_ERROR_MESSAGES = 20
 
@@ -200,6 +203,11 @@ def _base_span(
     raw: RawSpan, project_id: str, resource: dict[str, Any], scope_name: str | None, received_ns: int
 ) -> LlmSpan:
     start, end = raw.start_time_ns, raw.end_time_ns
+    # fixed64 on the wire: beyond int64 (year 2262) cannot be stored and is no real time
+    if start > MAX_TIME_NS:
+        start = 0
+    if end > MAX_TIME_NS:
+        end = 0
     if start <= 0 and end <= 0:
         start = end = received_ns
     elif start <= 0:
@@ -226,12 +234,13 @@ def _base_span(
         attributes=raw.attributes,
         resource_attributes=resource,
         scope_name=scope_name,
-        events=[_event(ev) for ev in events],
+        events=[_event(ev, start) for ev in events],
     )
 
 
-def _event(ev: RawEvent) -> SpanEvent:
-    return SpanEvent(ev.name, ev.time_ns, ev.attributes)
+def _event(ev: RawEvent, start_ns: int) -> SpanEvent:
+    t = ev.time_ns
+    return SpanEvent(ev.name, t if 0 < t <= MAX_TIME_NS else start_ns, ev.attributes)
 
 
 def _truncate(text: str, limit: int) -> str:

@@ -202,6 +202,14 @@ def test_sloppy_json_is_accepted() -> None:
     assert sp.attributes["empty"] is None
 
 
+def test_json_int_beyond_int64_is_kept_as_text() -> None:
+    doc = orjson.loads(json_body([{"attrs": {"small": 5}}]))
+    attrs = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"]
+    attrs.append({"key": "big", "value": {"intValue": str(2**70)}})
+    (sp,) = _spans(decode_request(orjson.dumps(doc), "application/json", None))
+    assert sp.attributes == {"small": 5, "big": str(2**70)}
+
+
 def test_invalid_ids_reject_only_that_span() -> None:
     specs = [
         {"name": "good-1"},

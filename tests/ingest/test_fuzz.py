@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
+from spyglass.ingest import pipeline
 from spyglass.ingest.errors import IngestError
 from spyglass.ingest.pipeline import decode_request, enrich, normalize_request
 from tests.ingest.fixtures import FIXTURES
@@ -40,6 +41,14 @@ SPECS = [
         "status": 2,
     }
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_normalizer_or_enricher_failure():  # type: ignore[no-untyped-def]
+    """Stricter than "the span is kept": no normalizer/enricher may even raise on odd types."""
+    before = (pipeline.stats["normalizer_failures"], pipeline.stats["enricher_failures"])
+    yield
+    assert (pipeline.stats["normalizer_failures"], pipeline.stats["enricher_failures"]) == before
 
 
 def _run(body: bytes, content_type: str) -> None:

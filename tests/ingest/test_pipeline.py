@@ -65,6 +65,12 @@ def test_broken_timing_is_repaired(start: int, end: int, expected_duration_ns: i
     assert span.start_time_ns == T0
 
 
+def test_times_beyond_int64_count_as_missing() -> None:
+    (span,) = ingest(proto_body([{"start": T0, "end": 2**64 - 1, "events": [("e", 2**63 + 5, {})]}]))
+    assert (span.start_time_ns, span.end_time_ns) == (T0, T0)
+    assert span.events[0].time_ns == T0
+
+
 def test_both_times_missing_uses_receive_time() -> None:
     (span,) = ingest(proto_body([{"start": 0, "end": 0}]))
     assert span.start_time_ns == span.end_time_ns > T0

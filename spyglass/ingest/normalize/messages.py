@@ -71,10 +71,12 @@ def parse_message(item: Any, default_role: str = "user") -> Message | None:
         extra_parts.append({"type": "refusal", "content": refusal})
         if not texts:
             texts.append(refusal)
-    for call in item.get("tool_calls") or ():
-        tc = parse_tool_call(call)
-        if tc is not None:
-            msg.tool_calls.append(tc)
+    calls = json_value(item.get("tool_calls"))
+    if isinstance(calls, list):
+        for call in calls:
+            tc = parse_tool_call(call)
+            if tc is not None:
+                msg.tool_calls.append(tc)
     if texts:
         msg.content = "".join(texts) if len(texts) == 1 else "\n".join(texts)
     if extra_parts:
