@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import re
 import zlib
@@ -317,18 +318,7 @@ def _decode_json(data: bytes) -> DecodedRequest:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("utf-8", "replace")
-            warnings.append("body had invalid UTF-8; bad bytes replaced with U+FFFD")
-            try:
-                doc = orjson.loads(text)
-            except orjson.JSONDecodeError as exc2:
-                raise IngestError(400, f"invalid JSON: {exc2}") from None
-        else:
-            del text
-            raise IngestError(400, f"invalid JSON: {exc}") from None
+        doc = _decode_json_leniently(data, exc, warnings)
     if not isinstance(doc, dict):
         raise IngestError(400, "invalid OTLP/JSON: top level must be an object with resourceSpans")
     groups: list[RawResourceSpans] = []
@@ -359,6 +349,44 @@ def _decode_json(data: bytes) -> DecodedRequest:
             scopes.append(RawScopeSpans(name, version, spans))
         groups.append(RawResourceSpans(rattrs, scopes))
     return DecodedRequest("json", groups, warnings)
+
+
+def _decode_json_leniently(data: bytes, error: orjson.JSONDecodeError, warnings: list[str]) -> Any:
+    """The slow path for bodies orjson refuses but whose data is recoverable: invalid UTF-8
+    bytes, and lone UTF-16 surrogate escapes (a string truncated inside an emoji by the
+    exporter), both replaced with U+FFFD. Anything else is a 400 with orjson's position."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "replace")
+        warnings.append("body had invalid UTF-8; bad bytes replaced with U+FFFD")
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            error = exc
+    if "\\u" in text:
+        try:
+            doc = json.loads(text)  # the stdlib accepts lone surrogates; they are scrubbed below
+        except json.JSONDecodeError:
+            pass
+        else:
+            warnings.append("lone UTF-16 surrogates in strings replaced with U+FFFD")
+            return _scrub_surrogates(doc)
+    raise IngestError(400, f"invalid JSON: {error}") from None
+
+
+def _scrub_surrogates(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return v.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return v
+    if isinstance(v, list):
+        return [_scrub_surrogates(x) for x in v]
+    if isinstance(v, dict):
+        return {_scrub_surrogates(k): _scrub_surrogates(x) for k, x in v.items()}
+    return v
 
 
 def _get(d: dict[str, Any], camel: str, snake: str) -> Any:

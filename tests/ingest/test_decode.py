@@ -276,6 +276,15 @@ def test_invalid_utf8_in_json_is_repaired() -> None:
     assert sp.attributes["a"] == "MA\ufffdRK"
 
 
+def test_lone_surrogate_escape_is_repaired_not_fatal() -> None:
+    """A string cut inside an emoji by the exporter leaves a lone \\ud83d escape."""
+    body = json_body([{"name": "n", "attrs": {"a": "MARKER", "b": "ok"}}]).replace(b"MARKER", b"cut \\ud83d")
+    decoded = decode_request(body, "application/json", None)
+    (sp,) = _spans(decoded)
+    assert sp.attributes == {"a": "cut \ufffd", "b": "ok"}
+    assert any("surrogate" in w for w in decoded.warnings)
+
+
 def test_empty_request_is_fine() -> None:
     assert _spans(decode_request(b"", "application/x-protobuf", None)) == []
     assert _spans(decode_request(b"{}", "application/json", None)) == []
