@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import re
@@ -161,32 +162,28 @@ def _inflate(data: bytes, wbits: int, max_bytes: int, name: str) -> bytes:
 # --------------------------------------------------------------------------- protobuf
 
 
+@functools.cache
 def _lenient_request_class() -> type[Message]:
-    """``ExportTraceServiceRequest`` from a private pool where every ``string`` is ``bytes``."""
-    global _LENIENT_CLASS
-    if _LENIENT_CLASS is None:
-        pool = descriptor_pool.DescriptorPool()
-        seen: set[str] = set()
+    """``ExportTraceServiceRequest`` from a private pool where every ``string`` is ``bytes``
+    (same wire format, so it parses what upb's UTF-8 check refuses). Built once, on first use."""
+    pool = descriptor_pool.DescriptorPool()
+    seen: set[str] = set()
 
-        def add(fd: Any) -> None:
-            if fd.name in seen:
-                return
-            for dep in fd.dependencies:
-                add(dep)
-            seen.add(fd.name)
-            proto = descriptor_pb2.FileDescriptorProto()
-            fd.CopyToProto(proto)
-            for msg in proto.message_type:
-                _strings_to_bytes(msg)
-            pool.Add(proto)
+    def add(fd: Any) -> None:
+        if fd.name in seen:
+            return
+        for dep in fd.dependencies:
+            add(dep)
+        seen.add(fd.name)
+        proto = descriptor_pb2.FileDescriptorProto()
+        fd.CopyToProto(proto)
+        for msg in proto.message_type:
+            _strings_to_bytes(msg)
+        pool.Add(proto)
 
-        add(ExportTraceServiceRequest.DESCRIPTOR.file)
-        desc = pool.FindMessageTypeByName(ExportTraceServiceRequest.DESCRIPTOR.full_name)
-        _LENIENT_CLASS = message_factory.GetMessageClass(desc)
-    return _LENIENT_CLASS
-
-
-_LENIENT_CLASS: type[Message] | None = None
+    add(ExportTraceServiceRequest.DESCRIPTOR.file)
+    desc = pool.FindMessageTypeByName(ExportTraceServiceRequest.DESCRIPTOR.full_name)
+    return message_factory.GetMessageClass(desc)
 
 
 def _strings_to_bytes(msg: descriptor_pb2.DescriptorProto) -> None:
