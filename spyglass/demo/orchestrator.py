@@ -204,6 +204,8 @@ class Demo:
             self._stop.wait(0.2)
         for report in sorted(self._backfill_reports, key=lambda r: r["deployment"]):
             dropped = f", {report['spans_dropped']} spans DROPPED" if report["spans_dropped"] else ""
+            if report.get("export_failures"):
+                dropped += f", {report['export_failures']} export batches FAILED (see logs)"
             _say(
                 f"  {report['deployment']:<28} {report['arrivals']:>5} arrivals, {report['spans_exported']:>6} spans{dropped}"
             )

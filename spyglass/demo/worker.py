@@ -152,6 +152,7 @@ def main(argv: list[str]) -> int:
         environment=dep.environment,
         release=dep.release,
         max_queue_size=200_000,  # the back-fill produces spans far faster than real time
+        export_timeout_s=30.0,  # a server busy ingesting the back-fill answers slowly; wait for it
         schedule_delay_ms=500,
     )
     worker = Worker(config)
@@ -169,6 +170,7 @@ def main(argv: list[str]) -> int:
         seconds=round(time.monotonic() - started, 1),
         spans_exported=stats.exported,
         spans_dropped=stats.dropped,
+        export_failures=stats.failed,
     )
     if not worker.stop.is_set():
         worker.live()

@@ -150,9 +150,10 @@ def test_snapshot_swap_is_visible(demo: DemoRun) -> None:
 
 def test_outage_tenant_has_the_tool_errors(demo: DemoRun) -> None:
     rows = {row["group"]["tenant_id"]: row for row in demo.metrics(group_by="tenant_id", start="-4h")}
-    assert rows["globex"]["tool_error_count"] >= 3
-    others = sum(row["tool_error_count"] for tenant, row in rows.items() if tenant != "globex")
-    assert rows["globex"]["tool_error_count"] > 2 * others
+    errors = {tenant: row["tool_error_count"] for tenant, row in rows.items()}
+    assert errors.get("globex", 0) >= 3, errors
+    # the other tenants only see the rare ticketing-API failure
+    assert errors["globex"] > 2 * max(v for tenant, v in errors.items() if tenant != "globex"), errors
 
 
 def test_regressed_prompt_version_refuses_more(demo: DemoRun) -> None:
