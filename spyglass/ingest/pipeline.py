@@ -51,7 +51,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from spyglass.ingest.decode import decode_proto_request, decode_request
 from spyglass.ingest.enrich import ENRICHERS
 from spyglass.ingest.errors import IngestError
-from spyglass.ingest.normalize import NORMALIZERS, SpanSource
+from spyglass.ingest.normalize import NORMALIZERS, Normalizer, SpanSource
 from spyglass.ingest.raw import (
     MAX_ATTRIBUTE_BYTES,
     MAX_ATTRIBUTE_CHARS,
@@ -126,11 +126,10 @@ def normalize_request(decoded: DecodedRequest, project_id: str) -> NormalizeResu
                         result.errors.append(f"rejected span: {raw.problem}")
                     continue
                 span = _base_span(raw, project_id, resource, scope.scope_name, received_ns)
-                src = SpanSource(raw, resource)
-                for normalizer in NORMALIZERS:
+                src, plan = _plan(raw, resource)
+                for normalizer in plan:
                     try:
-                        if normalizer.matches(src):
-                            normalizer.apply(src, span)
+                        normalizer.apply(src, span)
                     except Exception as exc:
                         stats["normalizer_failures"] += 1
                         _log_failure("normalizer", normalizer.name, exc, raw.trace_id, raw.span_id)
@@ -141,6 +140,41 @@ def normalize_request(decoded: DecodedRequest, project_id: str) -> NormalizeResu
         if len(result.errors) < MAX_ERROR_MESSAGES:
             result.errors.append(warning)
     return result
+
+
+# Which normalizers match depends only on the attribute *names* (and whether GenAI events are
+# present), and spans from one instrumentation share their names: the match result is cached
+# per name tuple, so the per-span cost of matching is one tuple hash.
+_PlanKey = tuple[tuple[str, ...], bool]
+_plans: dict[_PlanKey, tuple[set[str], tuple[Normalizer, ...]]] = {}
+_plans_for: tuple[Normalizer, ...] | None = None
+_MAX_PLANS = 4096
+
+
+def _plan(raw: RawSpan, resource: dict[str, Any]) -> tuple[SpanSource, tuple[Normalizer, ...]]:
+    global _plans_for
+    if _plans_for is not NORMALIZERS:  # the registry changed (tests patch it): start afresh
+        _plans.clear()
+        _plans_for = NORMALIZERS
+    events = raw.events
+    key = (tuple(raw.attributes), bool(events) and any(ev.name.startswith("gen_ai.") for ev in events))
+    cached = _plans.get(key)
+    if cached is not None:
+        return SpanSource(raw, resource, cached[0]), cached[1]
+    src = SpanSource(raw, resource)
+    matched = []
+    for normalizer in NORMALIZERS:
+        try:
+            if normalizer.matches(src):
+                matched.append(normalizer)
+        except Exception as exc:
+            stats["normalizer_failures"] += 1
+            _log_failure("normalizer", normalizer.name, exc, raw.trace_id, raw.span_id)
+    plan = tuple(matched)
+    if len(_plans) >= _MAX_PLANS:
+        _plans.clear()
+    _plans[key] = (src.namespaces, plan)
+    return src, plan
 
 
 def enrich(spans: list[LlmSpan]) -> None:
