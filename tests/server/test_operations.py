@@ -102,3 +102,20 @@ def test_per_key_rate_limit_answers_429(tmp_path: Path) -> None:
         )
         assert limited.status_code == 429 and limited.headers["retry-after"] == "1"
         assert "rate limit" in limited.json()["message"]
+
+
+def test_keys_are_listed_without_secrets_and_revocation_is_immediate(spyglass_server: RunningServer) -> None:
+    url, admin = spyglass_server.url, {"x-api-key": spyglass_server.api_key}
+    created = httpx.post(
+        f"{url}/api/v1/keys", json={"scope": "read", "name": "dashboards"}, headers=admin
+    ).json()
+    reader = {"x-api-key": created["api_key"]}
+    assert httpx.get(f"{url}/api/v1/projects/current", headers=reader).status_code == 200
+    listed = httpx.get(f"{url}/api/v1/keys", headers=admin).json()
+    row = next(k for k in listed if k["id"] == created["id"])
+    assert row["scope"] == "read" and row["name"] == "dashboards" and not row["revoked"]
+    assert created["api_key"] not in httpx.get(f"{url}/api/v1/keys", headers=admin).text
+    assert httpx.delete(f"{url}/api/v1/keys/{created['id']}", headers=reader).status_code == 403
+    assert httpx.delete(f"{url}/api/v1/keys/{created['id']}", headers=admin).status_code == 204
+    assert httpx.get(f"{url}/api/v1/projects/current", headers=reader).status_code == 401
+    assert httpx.delete(f"{url}/api/v1/keys/key_doesnotexist", headers=admin).status_code == 404

@@ -3,10 +3,11 @@ keys needs scope ``admin``. Secrets are returned once and stored hashed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import anyio.to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from spyglass.server.deps import AdminKey, MetaDep, ReadKey
@@ -64,3 +65,27 @@ async def create_project(body: ProjectIn, key: AdminKey, meta: MetaDep) -> Proje
 async def create_key(body: KeyIn, key: AdminKey, meta: MetaDep) -> KeyCreated:
     created = await anyio.to_thread.run_sync(meta.create_key, key.project_id, body.scope, body.name)
     return KeyCreated(id=created.key.id, api_key=created.secret, scope=created.key.scope.value)
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    scope: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+@router.get("/keys", response_model=list[KeyOut], summary="The project's keys (never their secrets)")
+async def list_keys(key: AdminKey, meta: MetaDep) -> list[KeyOut]:
+    rows = await anyio.to_thread.run_sync(meta.list_keys, key.project_id)
+    return [KeyOut(**{f: row[f] for f in KeyOut.model_fields}) for row in rows]
+
+
+@router.delete("/keys/{key_id}", status_code=204, summary="Revoke a key of this project (immediate)")
+async def revoke_key(key_id: str, key: AdminKey, meta: MetaDep) -> Response:
+    rows = await anyio.to_thread.run_sync(meta.list_keys, key.project_id)
+    if not any(row["id"] == key_id for row in rows):  # other projects' keys look absent
+        raise ApiError(404, f"key {key_id} not found in this project")
+    await anyio.to_thread.run_sync(meta.revoke_key, key_id)
+    return Response(status_code=204)
