@@ -207,12 +207,14 @@ def main() -> dict[str, float]:
     for body in bodies[:1]:
         enrich(normalize_request(decode_request(body, "application/x-protobuf", "gzip"), "p").spans)
     # CPU time of this process, not wall time: the figure must not depend on what else the
-    # (shared, 2-core) machine runs meanwhile. Wall time is reported alongside.
+    # (shared, 2-core) machine runs meanwhile. Wall time (all passes) is reported alongside.
     clock = time.process_time
-    t_decode = t_norm = t_enrich = 0.0
-    n = 0
+    passes = 3
+    best = {"decode": 1e9, "normalize": 1e9, "enrich": 1e9, "json": 1e9}
     wall = time.perf_counter()
-    for _ in range(2):
+    n = N_SPANS
+    for _ in range(passes):  # best pass per stage: the least disturbed by other processes
+        t_decode = t_norm = t_enrich = 0.0
         for body in bodies:
             t = clock()
             decoded = decode_request(body, "application/x-protobuf", "gzip")
@@ -224,22 +226,24 @@ def main() -> dict[str, float]:
             t_decode += t1 - t
             t_norm += t2 - t1
             t_enrich += t3 - t2
-            n += len(res.spans)
+        best["decode"] = min(best["decode"], t_decode)
+        best["normalize"] = min(best["normalize"], t_norm)
+        best["enrich"] = min(best["enrich"], t_enrich)
     wall = time.perf_counter() - wall
-    total = t_decode + t_norm + t_enrich
     json_bodies = [to_otlp_json(b) for b in bodies]
-    t_json = 0.0
-    for body in json_bodies:
+    for _ in range(passes):
         t = clock()
-        decode_request(body, "application/json", "gzip")
-        t_json += clock() - t
+        for body in json_bodies:
+            decode_request(body, "application/json", "gzip")
+        best["json"] = min(best["json"], clock() - t)
+    total = best["decode"] + best["normalize"] + best["enrich"]
     figures = {
         "spans": n,
-        "wall_spans_per_s": round(n / wall),
-        "decode_us_per_span": round(t_decode / n * 1e6, 2),
-        "normalize_us_per_span": round(t_norm / n * 1e6, 2),
-        "enrich_us_per_span": round(t_enrich / n * 1e6, 2),
-        "json_decode_us_per_span": round(t_json / (n / 2) * 1e6, 2),
+        "wall_spans_per_s": round(n * passes / wall),
+        "decode_us_per_span": round(best["decode"] / n * 1e6, 2),
+        "normalize_us_per_span": round(best["normalize"] / n * 1e6, 2),
+        "enrich_us_per_span": round(best["enrich"] / n * 1e6, 2),
+        "json_decode_us_per_span": round(best["json"] / n * 1e6, 2),
         "total_us_per_span": round(total / n * 1e6, 2),
         "spans_per_s": round(n / total),  # per CPU core
     }
