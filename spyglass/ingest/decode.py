@@ -557,7 +557,13 @@ def _json_attrs(kvs: Any) -> dict[str, Any]:
         if type(kv) is dict:
             key = kv.get("key")
             if type(key) is str:
-                out[key] = _json_value(kv.get("value"))
+                value = kv.get("value")
+                if type(value) is dict:  # inline the common case: a string value
+                    s = value.get("stringValue")
+                    if type(s) is str and len(value) == 1:
+                        out[key] = s if len(s) <= MAX_ATTRIBUTE_CHARS else cap_str(s)
+                        continue
+                out[key] = _json_value(value)
     return out
 
 
