@@ -3,7 +3,7 @@
 The config file (``--config spyglass.yaml`` or ``SPYGLASS_CONFIG``) is YAML. Top-level keys
 named like ``Settings`` fields configure the server (``host``, ``port``, ``grpc_port``,
 ``data_dir``, ``api_key``, ``meta_url``, ``max_body_bytes``, ``rate_limit_rps``,
-``rate_limit_burst``); any other top-level section (``alerts:``, ``retention:`` …) is kept
+``rate_limit_burst``, ``store_memory_limit``); any other top-level section (``alerts:``, ``retention:`` …) is kept
 untouched in ``Settings.extra`` for the component that owns it. Unknown *server* keys are
 impossible to tell from other sections, so a typo shows up in ``extra``, not as an error.
 """
@@ -29,6 +29,7 @@ ENV_VARS = {
     "max_body_bytes": "SPYGLASS_MAX_BODY_BYTES",
     "rate_limit_rps": "SPYGLASS_RATE_LIMIT_RPS",
     "rate_limit_burst": "SPYGLASS_RATE_LIMIT_BURST",
+    "store_memory_limit": "SPYGLASS_STORE_MEMORY_LIMIT",
 }
 CONFIG_ENV_VAR = "SPYGLASS_CONFIG"
 

@@ -66,7 +66,7 @@ def build_services(settings: Any) -> Any:
     from spyglass.store.writer import BatchWriter
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = DuckDBStore(settings.data_dir)
+    store = DuckDBStore(settings.data_dir, memory_limit=settings.store_memory_limit)
     meta = MetaStore(settings.meta_url) if settings.meta_url else MetaStore.for_data_dir(settings.data_dir)
     services = Services(settings=settings, store=store, meta=meta, writer=BatchWriter(store))
     for name in COMPONENTS:

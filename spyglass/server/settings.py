@@ -27,6 +27,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # decompressed OTLP body limit
     rate_limit_rps: float = 0.0  # per-key ingest requests/s (0 = unlimited)
     rate_limit_burst: int = 0  # bucket size; 0 = 2 × rate
+    # DuckDB's buffer memory (it defaults to 80 % of RAM, too much for a shared host).
+    store_memory_limit: str = "512MB"
     # Sections of the config file owned by other components (alerts, retention …), untouched.
     extra: dict[str, Any] = field(default_factory=dict)
 
