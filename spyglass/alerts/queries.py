@@ -13,7 +13,7 @@ Rule values are inserted as sqlglot literals, never pasted as text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlglot
@@ -24,6 +24,7 @@ from spyglass.alerts.rules import Rule, RuleError
 
 SPANS_TABLE = "spans"
 FEEDBACK_TABLE = "feedback"
+TRACES_TABLE = "traces"
 _NEGATIVE_FEEDBACK = "(thumbs = 'down' OR score < 0.5)"
 SPAN_ALIAS = "s"  # the alias the query layer's filter compiler qualifies span columns with
 
@@ -159,22 +160,86 @@ def span_predicates(
     return preds
 
 
+# Dimensions the ``traces`` rollup holds as plain columns (same names as the rule dimensions).
+TRACE_TABLE_DIMENSIONS = frozenset(
+    {
+        "feature",
+        "environment",
+        "release",
+        "tenant_id",
+        "user_id",
+        "service_name",
+        "status",
+        "error_class",
+        "name",
+    }
+)
+
+_ROLLUP_ROW = [
+    "trace_id",
+    "start_time_ns",
+    "duration_ms",
+    "ttft_ms",
+    "cost_usd",
+    "COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)) AS tokens",
+    "(status = 'error') AS is_error",
+    "error_class",
+    "refusal",
+    "(schema_failure_count > 0) AS schema_failed",
+    "(tool_error_count > 0) AS tool_failed",
+    "FALSE AS eval_failed",
+    *sorted(TRACE_TABLE_DIMENSIONS - {"error_class"}),
+]
+
+
+def _uses_rollup(rule: Rule, dims: Iterable[str], labels: Mapping[str, str | None] | None) -> bool:
+    """Whether a trace-level rule can read the ``traces`` rollup instead of re-aggregating spans:
+    no filter (the filter language is span-level) and every dimension it touches is a rollup
+    column. The rollup is 1/N of the span rows and needs no GROUP BY, which is what keeps a
+    round of the default pack fast at a million spans."""
+    if METRICS[rule.metric].level != "trace" or rule.filter.strip():
+        return False
+    used = {*dims, *rule.group_by, *rule.where, *(labels or {})}
+    return used <= TRACE_TABLE_DIMENSIONS
+
+
+def _feedback_columns(project_id: str, aggregate: bool) -> list[str]:
+    # Feedback is kept apart from spans (it may arrive after the trace); a semi-join per
+    # request says whether it got any, and any negative, feedback.
+    fb = f"SELECT trace_id FROM {FEEDBACK_TABLE} WHERE project_id = {_lit(project_id)} AND trace_id IS NOT NULL"
+    has, neg = f"trace_id IN ({fb})", f"trace_id IN ({fb} AND {_NEGATIVE_FEEDBACK})"
+    if aggregate:
+        has, neg = f"BOOL_OR({has})", f"BOOL_OR({neg})"
+    return [f"{has} AS has_feedback", f"{neg} AS negative_feedback"]
+
+
 def base_rows_sql(
-    rule: Rule, project_id: str, lo_ns: int, hi_ns: int, labels: Mapping[str, str | None] | None = None
+    rule: Rule,
+    project_id: str,
+    lo_ns: int,
+    hi_ns: int,
+    labels: Mapping[str, str | None] | None = None,
+    dims: Iterable[str] = (),
 ) -> str:
-    """The rule's base rows (per span or per trace, see :mod:`measures`) as a subquery."""
+    """The rule's base rows (per span or per trace, see :mod:`measures`) as a subquery.
+
+    ``dims`` are the dimensions the outer query reads (group-by, mix, cause); they decide
+    whether the ``traces`` rollup can serve a trace-level rule."""
     metric = METRICS[rule.metric]
+    dims = list(dims)
+    if _uses_rollup(rule, dims, labels):
+        preds = [
+            f"project_id = {_lit(project_id)}",
+            f"start_time_ns >= {int(lo_ns)}",
+            f"start_time_ns < {int(hi_ns)}",
+        ]
+        preds += [_in_list(dim, values) for dim, values in rule.where.items()]
+        preds += [f"{d} IS NULL" if v is None else f"{d} = {_lit(v)}" for d, v in (labels or {}).items()]
+        cols = _ROLLUP_ROW + (_feedback_columns(project_id, False) if metric.feedback else [])
+        return f"SELECT {', '.join(cols)} FROM {TRACES_TABLE} WHERE {' AND '.join(preds)}"
     where = " AND ".join(span_predicates(rule, project_id, lo_ns, hi_ns, labels))
     if metric.level == "trace":
-        cols = list(_TRACE_ROW)
-        if metric.feedback:
-            # Feedback is kept apart from spans (it may arrive after the trace); a semi-join
-            # per request says whether it got any, and any negative, feedback.
-            fb = f"SELECT trace_id FROM {FEEDBACK_TABLE} WHERE project_id = {_lit(project_id)} AND trace_id IS NOT NULL"
-            cols += [
-                f"BOOL_OR(trace_id IN ({fb})) AS has_feedback",
-                f"BOOL_OR(trace_id IN ({fb} AND {_NEGATIVE_FEEDBACK})) AS negative_feedback",
-            ]
+        cols = list(_TRACE_ROW) + (_feedback_columns(project_id, True) if metric.feedback else [])
         return f"SELECT {', '.join(cols)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where} GROUP BY trace_id"
     return f"SELECT {', '.join(_SPAN_ROW)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where}"
 
@@ -219,7 +284,7 @@ class AlertQueries:
         (the metric, or ``value_expr`` over the base rows)."""
         dims = [*rule.group_by, *extra_dims]
         select = [*dims, "COUNT(*) AS n", f"{value_expr or value_sql(rule)} AS value"]
-        sql = f"SELECT {', '.join(select)} FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns)}) AS b"
+        sql = f"SELECT {', '.join(select)} FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns, dims=dims)}) AS b"
         if dims:
             sql += f" GROUP BY {', '.join(dims)}"
         return self._run(sql)
@@ -229,7 +294,7 @@ class AlertQueries:
         metric = METRICS[rule.metric]
         dims = list(rule.group_by)
         select = [*dims, "COUNT(*) AS n", f"QUANTILE_CONT({metric.per_row}, 0.5) AS value"]
-        sql = f"SELECT {', '.join(select)} FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns)}) AS b"
+        sql = f"SELECT {', '.join(select)} FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns, dims=dims)}) AS b"
         if dims:
             sql += f" GROUP BY {', '.join(dims)}"
         return self._run(sql)
@@ -242,7 +307,7 @@ class AlertQueries:
         sql = (
             f"SELECT {', '.join(keys)}, COUNT(*) AS n, SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) AS bad_n, "
             f"MIN(start_time_ns) AS first_seen_ns "
-            f"FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns)}) AS b "
+            f"FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns, dims=keys)}) AS b "
             f"WHERE prompt_version IS NOT NULL GROUP BY {', '.join(keys)}"
         )
         return self._run(sql)
@@ -287,7 +352,7 @@ class AlertQueries:
         sql = (
             f"SELECT {dimension} AS value, SUM(CASE WHEN {bad_sql} THEN 1 ELSE 0 END) AS bad_n, "
             f"SUM(CASE WHEN {bad_sql} THEN 0 ELSE 1 END) AS good_n "
-            f"FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns, labels)}) AS b GROUP BY {dimension}"
+            f"FROM ({base_rows_sql(rule, project_id, lo_ns, hi_ns, labels, dims=[dimension])}) AS b GROUP BY {dimension}"
         )
         return self._run(sql)
 

@@ -124,3 +124,39 @@ def test_negative_feedback_rate(env: AlertEnv) -> None:
         )
     by = firing_and_resolved(env.run(T0 + 31 * MIN, T0 + 31 * MIN, MIN))
     assert [lab for _, lab in by["firing"]] == [{"feature": "support"}]
+
+
+@pytest.mark.parametrize("metric", ["latency", "cost_per_request", "tokens_per_request", "volume"])
+def test_trace_rollup_and_span_aggregation_agree(env: AlertEnv, metric: str) -> None:
+    """Trace-level rules read the ``traces`` rollup when they can; a filter forces the span
+    path. Both must measure the same thing."""
+    from spyglass.alerts.queries import AlertQueries, base_rows_sql
+
+    for i, feature in enumerate(("a", "b")):
+        stream(
+            env.store,
+            T0,
+            T0 + 10 * MIN,
+            5.0 + i,
+            feature=feature,
+            duration_ms=500.0 + 300 * i,
+            cost_total_usd=0.01 * (i + 1),
+            total_tokens=100 * (i + 1),
+        )
+    q = AlertQueries(env.store)
+    doc = {
+        "name": "x",
+        "metric": metric,
+        "group_by": ["feature"],
+        "window": "10m",
+        "condition": {"kind": "threshold", "value": 1},
+        "quantile": 0.95,
+    }
+    fast = parse_rule(doc)
+    slow = parse_rule(doc | {"filter": "kind:llm"})  # every span here is an LLM span
+    lo, hi = int(T0 * 1e9), int((T0 + 10 * MIN) * 1e9)
+    assert "FROM traces" in base_rows_sql(fast, "p1", lo, hi, dims=["feature"])
+    assert "FROM traces" not in base_rows_sql(slow, "p1", lo, hi, dims=["feature"])
+    a = sorted((r["feature"], r["n"], round(r["value"], 6)) for r in q.grouped_values(fast, "p1", lo, hi))
+    b = sorted((r["feature"], r["n"], round(r["value"], 6)) for r in q.grouped_values(slow, "p1", lo, hi))
+    assert a == b and len(a) == 2
