@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import anyio.to_thread
 import grpc
-from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from spyglass.ingest.pipeline import IngestError, NormalizeResult, decode_proto_request
+from spyglass.ingest.pipeline import IngestError, NormalizeResult, decode_request
 from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
 from spyglass.server.ingest_flow import accept, normalize_and_enrich
 from spyglass.server.services import Services
@@ -37,35 +37,44 @@ _AUTH_CODES = {
     429: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
 _INGEST_CODES = {413: grpc.StatusCode.RESOURCE_EXHAUSTED}
+TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+LOGS_SERVICE = "opentelemetry.proto.collector.logs.v1.LogsService"
 
 
-class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
-    """``Export`` for one ``Services``; never raises except through ``context.abort``."""
+_PROTOBUF = "application/x-protobuf"
+
+
+def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
+    return {k.lower(): v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+
+
+class TraceServicer:
+    """``TraceService/Export`` for one ``Services``. Requests arrive as raw bytes and go
+    through the same ``decode_request`` as OTLP/HTTP protobuf bodies, so a corrupt message is
+    INVALID_ARGUMENT (not gRPC's generic UNKNOWN) and invalid UTF-8 is repaired, not fatal."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
 
-    async def Export(  # noqa: N802 - name fixed by the generated service
-        self, request: trace_service_pb2.ExportTraceServiceRequest, context: grpc.aio.ServicerContext
-    ) -> trace_service_pb2.ExportTraceServiceResponse:
+    async def export(self, body: bytes, context: grpc.aio.ServicerContext) -> bytes:
         started = time.perf_counter()
-        metrics = self._services.metrics
-        metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+        services = self._services
+        metrics = services.metrics
         try:
-            key = authenticate(self._services.meta, key_from_headers(metadata), Scope.INGEST)
-            self._services.rate_limiter.check(key.id)
+            key = authenticate(services.meta, key_from_headers(_metadata(context)), Scope.INGEST)
+            services.rate_limiter.check(key.id)
         except AuthFailure as exc:
             metrics.requests.labels("grpc:Export", str(exc.status)).inc()
             await context.abort(_AUTH_CODES[exc.status], exc.message)
             raise  # unreachable: abort raises
 
         def prepare() -> NormalizeResult:
-            decoded = decode_proto_request(request)
-            self._services.log_events.attach(decoded, key.project_id)
+            decoded = decode_request(body, _PROTOBUF, None, services.settings.max_body_bytes)
+            services.log_events.attach(decoded, key.project_id)
             return normalize_and_enrich(decoded, key.project_id)
 
         try:
-            outcome = await accept(self._services, "grpc", prepare, started)
+            outcome = await accept(services, "grpc", prepare, started)
         except IngestError as exc:
             metrics.requests.labels("grpc:Export", str(exc.status)).inc()
             await context.abort(_INGEST_CODES.get(exc.status, grpc.StatusCode.INVALID_ARGUMENT), exc.message)
@@ -75,38 +84,52 @@ class TraceServicer(trace_service_pb2_grpc.TraceServiceServicer):
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot store now, retry later: {exc}")
             raise
         metrics.requests.labels("grpc:Export", "200").inc()
-        response = trace_service_pb2.ExportTraceServiceResponse()
+        response = ExportTraceServiceResponse()
         if outcome.rejected or outcome.message:
             response.partial_success.rejected_spans = outcome.rejected
             response.partial_success.error_message = outcome.message
-        return response
+        return response.SerializeToString()
 
 
-class LogsServicer(logs_service_pb2_grpc.LogsServiceServicer):
+class LogsServicer:
     """``LogsService/Export``: GenAI log events are held for their span (see ``log_events``)."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
 
-    async def Export(  # noqa: N802 - name fixed by the generated service
-        self, request: logs_service_pb2.ExportLogsServiceRequest, context: grpc.aio.ServicerContext
-    ) -> logs_service_pb2.ExportLogsServiceResponse:
-        metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+    async def export(self, body: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        services = self._services
         try:
-            key = authenticate(self._services.meta, key_from_headers(metadata), Scope.INGEST)
+            key = authenticate(services.meta, key_from_headers(_metadata(context)), Scope.INGEST)
+            await anyio.to_thread.run_sync(
+                lambda: services.log_events.add_http_body(
+                    body, _PROTOBUF, None, services.settings.max_body_bytes, key.project_id
+                ),
+                limiter=services.ingest_limiter,
+            )
         except AuthFailure as exc:
-            self._services.metrics.requests.labels("grpc:LogsExport", str(exc.status)).inc()
+            services.metrics.requests.labels("grpc:LogsExport", str(exc.status)).inc()
             await context.abort(_AUTH_CODES[exc.status], exc.message)
             raise
-        await anyio.to_thread.run_sync(
-            self._services.log_events.add_proto,
-            request,
-            key.project_id,
-            limiter=self._services.ingest_limiter,
-        )
-        self._services.metrics.other_signals.labels("logs").inc()
-        self._services.metrics.requests.labels("grpc:LogsExport", "200").inc()
-        return logs_service_pb2.ExportLogsServiceResponse()
+        except IngestError as exc:
+            services.metrics.requests.labels("grpc:LogsExport", str(exc.status)).inc()
+            await context.abort(_INGEST_CODES.get(exc.status, grpc.StatusCode.INVALID_ARGUMENT), exc.message)
+            raise
+        services.metrics.other_signals.labels("logs").inc()
+        services.metrics.requests.labels("grpc:LogsExport", "200").inc()
+        return b""  # an empty ExportLogsServiceResponse
+
+
+def _raw_service(name: str, export: Any) -> grpc.GenericRpcHandler:
+    """A service whose ``Export`` takes and returns serialized bytes (we parse ourselves)."""
+    return grpc.method_handlers_generic_handler(
+        name,
+        {
+            "Export": grpc.unary_unary_rpc_method_handler(
+                export, request_deserializer=None, response_serializer=None
+            )
+        },
+    )
 
 
 class GrpcReceiver:
@@ -129,8 +152,12 @@ class GrpcReceiver:
                 ("grpc.max_send_message_length", 4 * 1024 * 1024),
             ]
         )
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceServicer(self._services), server)
-        logs_service_pb2_grpc.add_LogsServiceServicer_to_server(LogsServicer(self._services), server)
+        server.add_generic_rpc_handlers(
+            (
+                _raw_service(TRACE_SERVICE, TraceServicer(self._services).export),
+                _raw_service(LOGS_SERVICE, LogsServicer(self._services).export),
+            )
+        )
         bound = server.add_insecure_port(f"{host}:{port}")
         if bound == 0:
             raise OSError(f"cannot bind gRPC port {host}:{port}")

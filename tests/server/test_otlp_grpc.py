@@ -84,3 +84,16 @@ def test_real_grpc_exporter_with_gzip(server: RunningServer) -> None:
     provider.shutdown()
     trace = wait_for_trace(server.url, server.api_key, format(span.get_span_context().trace_id, "032x"))
     assert trace["spans"][0]["name"] == "gzipped"
+
+
+def test_corrupt_message_is_invalid_argument_and_next_batch_is_stored(server: RunningServer) -> None:
+    with grpc.insecure_channel(server.grpc_target) as channel:
+        raw = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+        with pytest.raises(grpc.RpcError) as bad:
+            raw(b"\xff\xff\xff garbage", metadata=[("x-api-key", server.api_key)], timeout=10)
+        assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT and bad.value.details()
+        stub = trace_service_pb2_grpc.TraceServiceStub(channel)
+        t = new_trace_id()
+        request = proto_request([(t, new_span_id(), None, "a"), (t, new_span_id(), None, "b")])
+        stub.Export(request, metadata=[("x-api-key", server.api_key)], timeout=10)
+    assert len(wait_for_trace(server.url, server.api_key, t, spans=2)["spans"]) == 2
