@@ -29,6 +29,12 @@ RESPONSE_FORMAT: Any = {
 }
 
 
+@spyglass.observe(name="clean-ocr-text", kind="chain")
+def clean_ocr_text(text: str) -> str:
+    """Collapse the OCR step's column padding (fewer tokens, same content)."""
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
 class InvoiceParser:
     def __init__(self, client: openai.OpenAI, story: Story, environment: str) -> None:
         self.client = client
@@ -52,7 +58,7 @@ class InvoiceParser:
             root.set_input(text)
             messages: list[Any] = [
                 {"role": "system", "content": SYSTEM},
-                {"role": "user", "content": text},
+                {"role": "user", "content": clean_ocr_text(text)},
             ]
             try:
                 for attempt in range(2):
