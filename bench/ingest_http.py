@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
@@ -29,9 +30,16 @@ from spyglass.testing.server import run_server
 
 SPANS_PER_REQUEST = 500
 SPANS_PER_TRACE = 5
-_WORDS = ("the customer order refund policy shipping account invoice delivery warranty product please help "
-          "with my question about billing subscription cancel upgrade plan support ticket status").split()  # fmt: skip
-MODELS = [("gpt-4o-mini", "gpt-4o-mini-2024-07-18"), ("gpt-4o", "gpt-4o-2024-08-06"), ("o4-mini", "o4-mini-2025-04-16")]
+_WORDS = [
+    "the", "customer", "order", "refund", "policy", "shipping", "account", "invoice", "delivery", "warranty",
+    "product", "please", "help", "with", "my", "question", "about", "billing", "subscription", "cancel",
+    "upgrade", "plan", "support", "ticket", "status",
+]  # fmt: skip
+MODELS = [
+    ("gpt-4o-mini", "gpt-4o-mini-2024-07-18"),
+    ("gpt-4o", "gpt-4o-2024-08-06"),
+    ("o4-mini", "o4-mini-2025-04-16"),
+]
 
 
 def _text(rng: random.Random, size: int) -> str:
@@ -42,6 +50,10 @@ def _text(rng: random.Random, size: int) -> str:
         out.append(w)
         n += len(w) + 1
     return " ".join(out)[:size]
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _kv(key: str, value: Any) -> KeyValue:
@@ -69,9 +81,17 @@ def _chat_attrs(rng: random.Random, prompt: str, answer: str, session: str, tena
         "gen_ai.usage.output_tokens": len(answer) // 4,
         "gen_ai.response.finish_reasons": '["stop"]',
         "gen_ai.system_instructions": '[{"type":"text","content":"You are a helpful support agent."}]',
-        "gen_ai.input.messages": '[{"role":"user","parts":[{"type":"text","content":"%s"}]}]' % prompt,
+        "gen_ai.input.messages": _json([{"role": "user", "parts": [{"type": "text", "content": prompt}]}]),
         "gen_ai.output.messages": (
-            '[{"role":"assistant","parts":[{"type":"text","content":"%s"}],"finish_reason":"stop"}]' % answer
+            _json(
+                [
+                    {
+                        "role": "assistant",
+                        "parts": [{"type": "text", "content": answer}],
+                        "finish_reason": "stop",
+                    }
+                ]
+            )
         ),
         "server.address": "api.openai.com",
         "server.port": 443,
@@ -103,28 +123,74 @@ def build_requests(n_spans: int, seed: int = 0) -> list[bytes]:
             root = rng.getrandbits(64).to_bytes(8, "big")
             t0 = now - rng.randrange(0, 3600 * 10**9)
             session, tenant = f"s-{rng.randrange(10**6)}", f"tenant-{rng.randrange(40):03d}"
-            spans.append(Span(trace_id=trace_id, span_id=root, name="invoke_agent support", kind=Span.SPAN_KIND_INTERNAL,
-                              start_time_unix_nano=t0, end_time_unix_nano=t0 + 3_000_000_000,
-                              attributes=[_kv("gen_ai.operation.name", "invoke_agent"), _kv("gen_ai.agent.name", "support"),
-                                          _kv("session.id", session), _kv("spyglass.tenant_id", tenant)]))
-            spans.append(Span(trace_id=trace_id, span_id=rng.getrandbits(64).to_bytes(8, "big"), parent_span_id=root,
-                              name="retrieve kb", kind=Span.SPAN_KIND_INTERNAL, start_time_unix_nano=t0 + 10_000_000,
-                              end_time_unix_nano=t0 + 90_000_000,
-                              attributes=[_kv("openinference.span.kind", "RETRIEVER"), _kv("input.value", prompts[0][:200])]))
+            spans.append(
+                Span(
+                    trace_id=trace_id,
+                    span_id=root,
+                    name="invoke_agent support",
+                    kind=Span.SPAN_KIND_INTERNAL,
+                    start_time_unix_nano=t0,
+                    end_time_unix_nano=t0 + 3_000_000_000,
+                    attributes=[
+                        _kv("gen_ai.operation.name", "invoke_agent"),
+                        _kv("gen_ai.agent.name", "support"),
+                        _kv("session.id", session),
+                        _kv("spyglass.tenant_id", tenant),
+                    ],
+                )
+            )
+            spans.append(
+                Span(
+                    trace_id=trace_id,
+                    span_id=rng.getrandbits(64).to_bytes(8, "big"),
+                    parent_span_id=root,
+                    name="retrieve kb",
+                    kind=Span.SPAN_KIND_INTERNAL,
+                    start_time_unix_nano=t0 + 10_000_000,
+                    end_time_unix_nano=t0 + 90_000_000,
+                    attributes=[
+                        _kv("openinference.span.kind", "RETRIEVER"),
+                        _kv("input.value", prompts[0][:200]),
+                    ],
+                )
+            )
             for i in range(2):
                 prompt, answer = rng.choice(prompts), rng.choice(answers)
                 start = t0 + 100_000_000 + i * 1_500_000_000
-                spans.append(Span(trace_id=trace_id, span_id=rng.getrandbits(64).to_bytes(8, "big"), parent_span_id=root,
-                                  name="chat", kind=Span.SPAN_KIND_CLIENT, start_time_unix_nano=start,
-                                  end_time_unix_nano=start + 1_200_000_000,
-                                  attributes=_chat_attrs(rng, prompt, answer, session, tenant)))
-            spans.append(Span(trace_id=trace_id, span_id=rng.getrandbits(64).to_bytes(8, "big"), parent_span_id=root,
-                              name="execute_tool lookup_order", kind=Span.SPAN_KIND_INTERNAL,
-                              start_time_unix_nano=t0 + 1_400_000_000, end_time_unix_nano=t0 + 1_550_000_000,
-                              attributes=[_kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", "lookup_order"),
-                                          _kv("gen_ai.tool.call.arguments", '{"order_id": "A-1234"}')]))
+                spans.append(
+                    Span(
+                        trace_id=trace_id,
+                        span_id=rng.getrandbits(64).to_bytes(8, "big"),
+                        parent_span_id=root,
+                        name="chat",
+                        kind=Span.SPAN_KIND_CLIENT,
+                        start_time_unix_nano=start,
+                        end_time_unix_nano=start + 1_200_000_000,
+                        attributes=_chat_attrs(rng, prompt, answer, session, tenant),
+                    )
+                )
+            spans.append(
+                Span(
+                    trace_id=trace_id,
+                    span_id=rng.getrandbits(64).to_bytes(8, "big"),
+                    parent_span_id=root,
+                    name="execute_tool lookup_order",
+                    kind=Span.SPAN_KIND_INTERNAL,
+                    start_time_unix_nano=t0 + 1_400_000_000,
+                    end_time_unix_nano=t0 + 1_550_000_000,
+                    attributes=[
+                        _kv("gen_ai.operation.name", "execute_tool"),
+                        _kv("gen_ai.tool.name", "lookup_order"),
+                        _kv("gen_ai.tool.call.arguments", '{"order_id": "A-1234"}'),
+                    ],
+                )
+            )
         req = ExportTraceServiceRequest(
-            resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(scope={"name": "bench"}, spans=spans)])]
+            resource_spans=[
+                ResourceSpans(
+                    resource=resource, scope_spans=[ScopeSpans(scope={"name": "bench"}, spans=spans)]
+                )
+            ]
         )
         bodies.append(req.SerializeToString())
     return bodies
@@ -175,9 +241,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv if argv is not None else [])
     t = time.perf_counter()
     bodies = build_requests(args.spans)
-    print(f"built {len(bodies)} requests of {SPANS_PER_REQUEST} spans "
-          f"({sum(map(len, bodies)) / len(bodies) / SPANS_PER_REQUEST:.0f} B/span on the wire) in {time.perf_counter() - t:.1f}s")
-    with tempfile.TemporaryDirectory(prefix="spyglass-bench-") as tmp, run_server(Path(tmp) / "data", grpc=False) as server:
+    print(
+        f"built {len(bodies)} requests of {SPANS_PER_REQUEST} spans "
+        f"({sum(map(len, bodies)) / len(bodies) / SPANS_PER_REQUEST:.0f} B/span on the wire) in {time.perf_counter() - t:.1f}s"
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="spyglass-bench-") as tmp,
+        run_server(Path(tmp) / "data", grpc=False) as server,
+    ):
         # Warm-up request so imports/JIT-free paths (genai-prices tables …) are loaded.
         asyncio.run(_send_all(server.url, server.api_key, build_requests(SPANS_PER_REQUEST, seed=99), 1))
         ok, failed, seconds = asyncio.run(_send_all(server.url, server.api_key, bodies, args.connections))
@@ -195,9 +266,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "bytes_on_disk_per_span": round(disk / max(1, spans + SPANS_PER_REQUEST)),
         "server_peak_rss_mb": round(peak_rss / 2**20) if peak_rss else None,
     }
-    print(f"{figures['spans_per_s']:,} spans/s over {seconds:.1f}s ({spans:,} spans, {failed} failed requests, "
-          f"{args.connections} connections); {figures['bytes_on_disk_per_span']} B on disk per span; "
-          f"server peak RSS {figures['server_peak_rss_mb']} MB")
+    print(
+        f"{figures['spans_per_s']:,} spans/s over {seconds:.1f}s ({spans:,} spans, {failed} failed requests, "
+        f"{args.connections} connections); {figures['bytes_on_disk_per_span']} B on disk per span; "
+        f"server peak RSS {figures['server_peak_rss_mb']} MB"
+    )
     return figures
 
 
