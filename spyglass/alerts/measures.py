@@ -111,6 +111,16 @@ METRICS: dict[str, Metric] = {
             unit="ratio",
         ),
         Metric(
+            "guardrail_block_rate",
+            "guardrail block rate",
+            "span",
+            _RATE,
+            scope="kind = 'guardrail'",
+            bad="guardrail_decision = 'block'",
+            unit="ratio",
+            is_rate=True,
+        ),
+        Metric(
             "latency",
             "request latency",
             "trace",

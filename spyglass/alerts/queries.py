@@ -66,6 +66,7 @@ _SPAN_ROW = [
     "(schema_valid = FALSE) AS schema_failed",
     f"{_TOOL_FAILED} AS tool_failed",
     f"{_EVAL_FAILED} AS eval_failed",
+    "guardrail_decision",
     *(f"{col} AS {dim}" for dim, col in DIMENSION_COLUMNS.items()),
 ]
 
@@ -82,6 +83,7 @@ _TRACE_ROW = [
     "BOOL_OR(schema_valid = FALSE) AS schema_failed",
     f"BOOL_OR({_TOOL_FAILED}) AS tool_failed",
     f"BOOL_OR({_EVAL_FAILED}) AS eval_failed",
+    "MAX(guardrail_decision) AS guardrail_decision",
     *(f"MAX({col}) AS {dim}" for dim, col in DIMENSION_COLUMNS.items()),
 ]
 
@@ -188,6 +190,7 @@ _ROLLUP_ROW = [
     "(schema_failure_count > 0) AS schema_failed",
     "(tool_error_count > 0) AS tool_failed",
     "FALSE AS eval_failed",
+    "NULL AS guardrail_decision",
     *sorted(TRACE_TABLE_DIMENSIONS - {"error_class"}),
 ]
 

@@ -18,6 +18,7 @@ from tests.alerts.conftest import (
     AlertEnv,
     assert_one_episode,
     firing_and_resolved,
+    make_span,
     pack_rule,
     stream,
 )
@@ -336,6 +337,18 @@ def test_token_blowup(env: AlertEnv) -> None:
     assert_one_episode(events, {"feature": "chat"})
 
 
+def test_safety_violation(env: AlertEnv) -> None:
+    env.install(pack_rule("safety-violation"))
+    end = T0 + 30 * MIN
+    stream(env.store, T0, end, 10.0, kind=SpanKind.GUARDRAIL, feature="support", guardrail_decision="allow")
+    stream(env.store, T0, end, 10.0, kind=SpanKind.GUARDRAIL, feature="search", guardrail_decision="allow")
+    env.store.write_batch(
+        [make_span(T0 + 12 * MIN, kind=SpanKind.GUARDRAIL, feature="support", guardrail_decision="block")]
+    )
+    events = env.run(T0 + 5 * MIN, end, MIN)
+    assert_one_episode(events, {"feature": "support"})
+
+
 def test_every_default_rule_is_covered() -> None:
     from spyglass.alerts.rules import default_rules
 
@@ -353,5 +366,6 @@ def test_every_default_rule_is_covered() -> None:
         "zero-traffic",
         "token-blowup",
         "eval-pass-rate",
+        "safety-violation",
     }
     assert {r.name for r in default_rules()} == tested
