@@ -40,6 +40,7 @@ import orjson
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from spyglass.ingest.errors import IngestError
 from spyglass.ingest.raw import (
@@ -78,7 +79,7 @@ def decode_request(
     if encoding == "json":
         return _decode_json(data)
     try:
-        req = ExportTraceServiceRequest.FromString(data)
+        req = _fast_request_class().FromString(data)
     except DecodeError as exc:
         if _looks_like_json(data):
             decoded = _decode_json(data)
@@ -86,7 +87,12 @@ def decode_request(
             decoded.warnings.append("body was labelled protobuf but is JSON; read as JSON")
             return decoded
         return _decode_protobuf_leniently(data, exc)
-    return decode_proto_request(req)
+    walker = _CachingProtoWalker()
+    groups = walker.request(req)
+    warnings = []
+    if walker.repaired:
+        warnings.append(f"{walker.repaired} string(s) had invalid UTF-8; bad bytes replaced with U+FFFD")
+    return DecodedRequest("protobuf", groups, warnings)
 
 
 def decode_proto_request(req: ExportTraceServiceRequest) -> DecodedRequest:
@@ -263,12 +269,15 @@ class _ProtoWalker:
             sp.kind,
             sp.start_time_unix_nano,
             sp.end_time_unix_nano,
-            self.attrs(sp.attributes),
+            self.span_attrs(sp.attributes),
             events,
             status.code,
             text(status.message) or None,
             problem,
         )
+
+    def span_attrs(self, kvs: Any) -> dict[str, Any]:
+        return self.attrs(kvs)
 
     def attrs(self, kvs: Any) -> dict[str, Any]:
         if self.lenient:
@@ -301,6 +310,90 @@ class _ProtoWalker:
         if which == "bytes_value":
             return cap_bytes(bytes(v.bytes_value))
         return None  # unset, or a case we don't know (string_value_strindex is for profiles)
+
+
+# --- the fast path: span attributes as raw KeyValue bytes, decoded through a cache ----------
+#
+# Walking upb objects costs ~1 µs per attribute, and most attributes repeat verbatim from span
+# to span (model, provider, operation, settings, user, feature …). So the request is parsed
+# with a copy of the schema in which ``Span.attributes`` is ``repeated bytes`` (same wire
+# format), and each short serialized KeyValue is decoded once and then looked up by its bytes.
+# Only immutable values are cached, so spans never share a mutable list or dict.
+
+_KV_CACHE: dict[bytes, tuple[str, Any]] = {}
+_KV_CACHE_MAX_ENTRIES = 50_000
+_KV_CACHE_MAX_BYTES = 256
+_IMMUTABLE = (str, int, float, bool, bytes, type(None))
+
+
+@functools.cache
+def _fast_request_class() -> type[Message]:
+    """``ExportTraceServiceRequest`` whose ``Span.attributes`` is ``repeated bytes``."""
+    pool = descriptor_pool.DescriptorPool()
+    seen: set[str] = set()
+    span_type = ".opentelemetry.proto.trace.v1.Span"
+
+    def add(fd: Any) -> None:
+        if fd.name in seen:
+            return
+        for dep in fd.dependencies:
+            add(dep)
+        seen.add(fd.name)
+        proto = descriptor_pb2.FileDescriptorProto()
+        fd.CopyToProto(proto)
+        for msg in proto.message_type:
+            if f".{proto.package}.{msg.name}" == span_type:
+                for f in msg.field:
+                    if f.name == "attributes":
+                        f.type = descriptor_pb2.FieldDescriptorProto.TYPE_BYTES
+                        f.ClearField("type_name")
+        pool.Add(proto)
+
+    add(ExportTraceServiceRequest.DESCRIPTOR.file)
+    desc = pool.FindMessageTypeByName(ExportTraceServiceRequest.DESCRIPTOR.full_name)
+    return message_factory.GetMessageClass(desc)
+
+
+@functools.cache
+def _lenient_key_value_class() -> type[Message]:
+    pool = _lenient_request_class().DESCRIPTOR.file.pool
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(KeyValue.DESCRIPTOR.full_name))
+
+
+class _CachingProtoWalker(_ProtoWalker):
+    """Strict walker for requests parsed with ``_fast_request_class``."""
+
+    def __init__(self) -> None:
+        super().__init__(lenient=False)
+
+    def span_attrs(self, raw_kvs: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        cache = _KV_CACHE
+        for b in raw_kvs:
+            hit = cache.get(b) if len(b) <= _KV_CACHE_MAX_BYTES else None
+            if hit is None:
+                hit = self._key_value(b)
+                if len(b) <= _KV_CACHE_MAX_BYTES and isinstance(hit[1], _IMMUTABLE):
+                    if len(cache) >= _KV_CACHE_MAX_ENTRIES:
+                        cache.clear()
+                    cache[b] = hit
+            out[hit[0]] = hit[1]
+        return out
+
+    def _key_value(self, b: bytes) -> tuple[str, Any]:
+        try:
+            kv = KeyValue.FromString(b)
+        except DecodeError:
+            # invalid UTF-8 inside this one attribute: repair it, keep everything else
+            try:
+                kv = _lenient_key_value_class().FromString(b)
+            except DecodeError:  # not a UTF-8 problem: the bytes are corrupt, as a full parse says
+                raise IngestError(400, "invalid protobuf: a span attribute (KeyValue) is corrupt") from None
+            lenient = _ProtoWalker(lenient=True)
+            key, value = lenient.text(kv.key), lenient.value(kv.value)
+            self.repaired += lenient.repaired
+            return key, value
+        return kv.key, self.value(kv.value)
 
 
 def _identity(value: Any) -> str:

@@ -270,6 +270,27 @@ def test_invalid_utf8_in_protobuf_is_repaired_not_fatal() -> None:
     assert result.rejected == 0 and "invalid UTF-8" in (result.message() or "")
 
 
+def test_invalid_utf8_in_span_name_is_repaired() -> None:
+    body = proto_body([{"name": "NAME-ok", "attrs": {"a": "b"}}, {"name": "other"}])
+    decoded = decode_request(body.replace(b"NAME-ok", b"NAME\xc3(k"), "application/x-protobuf", None)
+    spans = _spans(decoded)
+    assert spans[0].name == "NAME\ufffd(k" and spans[0].attributes == {"a": "b"} and spans[1].name == "other"
+    assert decoded.warnings
+
+
+def test_repeated_attributes_decode_identically_and_share_nothing_mutable() -> None:
+    specs = [
+        {"attrs": {"op": "chat", "n": 3, "f": 0.5, "b": True, "lst": [1, 2], "kv": {"x": 1}}}
+        for _ in range(3)
+    ]
+    spans = _spans(decode_request(proto_body(specs), "application/x-protobuf", None))
+    assert all(s.attributes == spans[0].attributes for s in spans)
+    assert spans[0].attributes == {"op": "chat", "n": 3, "f": 0.5, "b": True, "lst": [1, 2], "kv": {"x": 1}}
+    spans[0].attributes["lst"].append(99)
+    spans[0].attributes["kv"]["y"] = 2
+    assert spans[1].attributes["lst"] == [1, 2] and spans[1].attributes["kv"] == {"x": 1}
+
+
 def test_invalid_utf8_in_json_is_repaired() -> None:
     body = json_body([{"name": "n", "attrs": {"a": "MARKER"}}]).replace(b"MARKER", b"MA\xffRK")
     (sp,) = _spans(decode_request(body, "application/json", None))

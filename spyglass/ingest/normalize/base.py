@@ -29,7 +29,9 @@ class SpanSource:
         self.attrs = raw.attributes  # already size-capped by decode
         self.resource = resource
         # the pipeline passes namespaces it cached for spans with the same attribute names
-        self.namespaces = namespaces if namespaces is not None else {k.partition(".")[0] for k in raw.attributes}
+        self.namespaces = (
+            namespaces if namespaces is not None else {k.partition(".")[0] for k in raw.attributes}
+        )
 
 
 class Normalizer(Protocol):
