@@ -20,6 +20,8 @@ Contract:
 - Attribute string/bytes values (also inside arrays and maps) are capped at 1 MiB while
   decoding, with a ``…[truncated N chars]`` marker (``raw.cap_str``), so a huge value never
   costs more than one copy and every later stage sees the capped value.
+- Speed: span attributes are parsed as raw ``KeyValue`` bytes and short ones are decoded
+  once, then looked up by their bytes (see ``_CachingProtoWalker``).
 - A span whose trace/span id is unusable is *not* an error here: it comes back with
   ``RawSpan.problem`` set and ``normalize_request`` rejects just that span.
 """
@@ -321,7 +323,7 @@ class _ProtoWalker:
 # Only immutable values are cached, so spans never share a mutable list or dict.
 
 _KV_CACHE: dict[bytes, tuple[str, Any]] = {}
-_KV_CACHE_MAX_ENTRIES = 50_000
+_KV_CACHE_MAX_ENTRIES = 20_000  # x <=256-byte keys: a few MB at most
 _KV_CACHE_MAX_BYTES = 256
 _IMMUTABLE = (str, int, float, bool, bytes, type(None))
 
