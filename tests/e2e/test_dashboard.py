@@ -36,6 +36,9 @@ def test_dashboard_figures_match_the_metrics_api(page: Any, ui_server: Any, snap
     page.wait_for_selector("#latency-histogram .chart[data-total]")
     assert int(page.get_attribute("#latency-histogram .chart", "data-total")) == expected["count"]
     assert page.locator("#kpis .kpi-value").first.inner_text() != "—"
+    # deltas vs the previous period fill in after the first paint (no traffic before the seed)
+    page.wait_for_selector("#page[data-complete='true']")
+    assert page.locator("#kpis .delta").all_inner_texts() == ["no previous data"] * 5
     snap(page, "dashboard")
     snap(page, "dashboard-full", full_page=True)
 

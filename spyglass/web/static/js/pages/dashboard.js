@@ -24,25 +24,27 @@ const KPIS = [
   { id: 'pass-rate', label: 'Positive feedback', value: positiveRate, format: (v) => fmt.pct(v, 1), goodWhenUp: true },
 ];
 
-function kpiCard(spec, cur, prev) {
+function deltaEl(spec, cur, prev) {
+  if (prev === undefined) return h('span', { class: 'delta muted' }, 'vs previous period…');
   const v = spec.value(cur);
   const p = spec.value(prev);
-  const ch = spec.id === 'error-rate' || spec.id === 'pass-rate'
-    ? (fmt.isNum(v) && fmt.isNum(p) ? v - p : null) // rates: absolute change in points
-    : fmt.change(v, p);
-  let delta = h('span', { class: 'delta muted' }, 'no previous data');
-  if (ch !== null) {
-    const up = ch > 0;
-    const flat = Math.abs(ch) < 1e-9;
-    const good = spec.goodWhenUp === null || flat ? null : (up === spec.goodWhenUp);
-    const text = spec.id === 'error-rate' || spec.id === 'pass-rate'
-      ? `${up ? '+' : ''}${(ch * 100).toFixed(2)} pts` : `${up ? '+' : ''}${(ch * 100).toFixed(1)}%`;
-    delta = h('span', { class: `delta ${good === null ? '' : good ? 'good' : 'bad'}` }, `${flat ? '→' : up ? '▲' : '▼'} ${text} vs previous`);
-  }
+  const rate = spec.id === 'error-rate' || spec.id === 'pass-rate';
+  const ch = rate ? (fmt.isNum(v) && fmt.isNum(p) ? v - p : null) : fmt.change(v, p); // rates: change in points
+  if (ch === null) return h('span', { class: 'delta muted' }, 'no previous data');
+  const up = ch > 0;
+  const flat = Math.abs(ch) < 1e-9;
+  const good = spec.goodWhenUp === null || flat ? null : (up === spec.goodWhenUp);
+  const text = rate ? `${up ? '+' : ''}${(ch * 100).toFixed(2)} pts` : `${up ? '+' : ''}${(ch * 100).toFixed(1)}%`;
+  return h('span', { class: `delta ${good === null ? '' : good ? 'good' : 'bad'}` }, `${flat ? '→' : up ? '▲' : '▼'} ${text} vs previous`);
+}
+
+/** A KPI card; `prev` undefined = previous period still loading (the delta fills in later). */
+function kpiCard(spec, cur, prev) {
+  const v = spec.value(cur);
   return h('div', { class: 'card kpi', 'data-kpi': spec.id },
     h('div', { class: 'kpi-label', text: spec.label }),
     h('div', { class: 'kpi-value', 'data-value': fmt.isNum(v) ? String(v) : '', text: spec.format(v) }),
-    delta);
+    deltaEl(spec, cur, prev));
 }
 
 function panel(title, body, extra = {}) {
@@ -182,16 +184,13 @@ export async function render({ el, params, signal }) {
   const base = { q, start: win.start, end: win.end };
   // Above the fold first (KPIs, time series); histograms, outliers and alerts follow, so
   // on a small machine the queries the user looks at first do not queue behind the rest.
-  const [cur, prev, ts, byVersion] = await Promise.all([
+  const [cur, ts] = await Promise.all([
     api.metrics(base, { signal }),
-    api.metrics({ q, start: win.prevStart, end: win.prevEnd }, { signal }),
     api.metrics({ ...base, bucket: win.bucket }, { signal }),
-    api.metrics({ ...base, bucket: win.bucket, group_by: 'release,prompt_version' }, { signal }),
   ]);
   const c = (cur.series && cur.series[0]) || ZERO;
-  const p = (prev.series && prev.series[0]) || ZERO;
 
-  const kpis = h('div', { class: 'kpis', id: 'kpis' }, KPIS.map((k) => kpiCard(k, c, p)));
+  const kpis = h('div', { class: 'kpis', id: 'kpis' }, KPIS.map((k) => kpiCard(k, c, undefined)));
   const grid = h('div', { class: 'grid' });
   mount(el, kpis, grid);
   if (!c.count) {
@@ -200,17 +199,16 @@ export async function render({ el, params, signal }) {
 
   const series = (ts.series || []).filter((s) => s.bucket_start).sort((a, b) => Date.parse(a.bucket_start) - Date.parse(b.bucket_start));
   const t = (s) => Date.parse(s.bucket_start);
-  const marks = releaseMarks(firstSeen(byVersion.series, 'release'), firstSeen(byVersion.series, 'prompt_version'), series.filter((s) => s.count).map(t));
 
   // Volume and error rate.
   const volEl = chartBox();
   grid.append(panel('Requests and error rate', volEl));
-  chart(volEl, {
+  const volChart = chart(volEl, {
     grid: { ...GRID, right: 50, top: 44 }, legend: { top: 0, left: 0, textStyle: AXIS_LABEL },
     tooltip: axisTooltip((v, name) => (name === 'Error rate' ? fmt.pct(v, 2) : fmt.count(v))),
     xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis((v) => fmt.pct(v, 0), { splitLine: { show: false } })],
     series: [
-      { name: 'Requests', type: 'bar', data: series.map((s) => [t(s), s.count]), itemStyle: { color: '#93c5fd' }, markLine: marks },
+      { name: 'Requests', type: 'bar', data: series.map((s) => [t(s), s.count]), itemStyle: { color: '#93c5fd' } },
       { name: 'Error rate', type: 'line', yAxisIndex: 1, showSymbol: false, data: series.map((s) => [t(s), s.error_rate || 0]), itemStyle: { color: '#ef4444' } },
     ],
   });
@@ -246,19 +244,30 @@ export async function render({ el, params, signal }) {
   // Tokens and spend with release markers.
   const spendEl = chartBox('chart-wide');
   grid.append(panel('Tokens and spend (releases and prompt versions marked)', spendEl, { class: 'span-all', id: 'spend' }));
-  chart(spendEl, {
+  const spendChart = chart(spendEl, {
     grid: { ...GRID, right: 60, top: 44 }, legend: { top: 0, left: 0, textStyle: AXIS_LABEL },
     tooltip: axisTooltip((v, name) => (name === 'Spend' ? fmt.usd(v) : fmt.count(v))),
     xAxis: timeAxis(), yAxis: [valueAxis(fmt.count), valueAxis(fmt.usd, { splitLine: { show: false } })],
     series: [
       { name: 'Input tokens', type: 'bar', stack: 'tok', data: series.map((s) => [t(s), (s.tokens || {}).input || 0]), itemStyle: { color: '#a5b4fc' } },
       { name: 'Output tokens', type: 'bar', stack: 'tok', data: series.map((s) => [t(s), (s.tokens || {}).output || 0]), itemStyle: { color: '#6366f1' } },
-      { name: 'Spend', type: 'line', yAxisIndex: 1, showSymbol: false, data: series.map((s) => [t(s), (s.cost_usd || {}).sum || 0]), itemStyle: { color: '#10b981' }, markLine: marks },
+      { name: 'Spend', type: 'line', yAxisIndex: 1, showSymbol: false, data: series.map((s) => [t(s), (s.cost_usd || {}).sum || 0]), itemStyle: { color: '#10b981' } },
     ],
   });
 
-  // Usable: KPIs and the time series are on screen. The rest streams in below.
+  // Usable: KPIs and the time series are on screen. The rest streams in: the previous
+  // period (KPI deltas), release markers, histograms, outliers, alerts.
   el.dataset.ready = 'true';
+  const [prev, byVersion] = await Promise.all([
+    api.metrics({ q, start: win.prevStart, end: win.prevEnd }, { signal }),
+    api.metrics({ ...base, bucket: win.bucket, group_by: 'release,prompt_version' }, { signal }),
+  ]);
+  if (signal.aborted) return;
+  const p = (prev.series && prev.series[0]) || ZERO;
+  for (const k of KPIS) kpis.querySelector(`[data-kpi='${k.id}'] .delta`).replaceWith(deltaEl(k, c, p));
+  const marks = releaseMarks(firstSeen(byVersion.series, 'release'), firstSeen(byVersion.series, 'prompt_version'), series.filter((s) => s.count).map(t));
+  if (volChart) volChart.setOption({ series: [{ markLine: marks }] });
+  if (spendChart) spendChart.setOption({ series: [{}, {}, { markLine: marks }] });
   const [latHist, costHist] = await Promise.all([
     api.histogram({ ...base, field: 'duration_ms', buckets: 24 }, { signal }).catch(() => null),
     api.histogram({ ...base, field: 'cost_usd', buckets: 24 }, { signal }).catch(() => null),
