@@ -84,6 +84,7 @@ class _State:
     tracer: trace.Tracer | None = None
 
 
+_DEFAULT_MAX_CONTENT_CHARS = SdkConfig().max_content_chars
 _lock = threading.RLock()
 # Instrumentation scopes whose spans duplicate ours while an integration is active.
 _suppressed_scopes: set[str] = set()
@@ -194,6 +195,10 @@ def init(
             max_content_chars=max_content_chars,
             headers=headers,
         )
+        from spyglass.sdk.integrations import install_integrations
+
+        # First: an unknown name raises ValueError before any thread or provider exists.
+        integrations = install_integrations(config.instrument)
         provider, owns = _provider_for(config, tracer_provider)
         redaction = SpanRedaction(config.capture, TextRedactor(config.detectors, config.redact))
         counters = ExportCounters()
@@ -213,9 +218,6 @@ def init(
             static[A.ENVIRONMENT] = config.environment
         if config.release:
             static[A.RELEASE] = config.release
-        from spyglass.sdk.integrations import install_integrations
-
-        integrations = install_integrations(config.instrument)  # ValueError on unknown names
         dispatch = _dispatch_for(provider)
         dispatch.batch = batch
         dispatch.stamp = ContextStampingProcessor(static)
@@ -240,7 +242,7 @@ def capture_mode() -> CaptureMode:
 
 def max_content_chars() -> int:
     state = _state
-    return state.config.max_content_chars if state is not None else SdkConfig().max_content_chars
+    return state.config.max_content_chars if state is not None else _DEFAULT_MAX_CONTENT_CHARS
 
 
 def get_tracer() -> trace.Tracer:
