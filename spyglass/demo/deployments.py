@@ -28,7 +28,7 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment("support-bot", "production", "support-bot@3.4.0", per_hour=24, live_per_s=0.45),
     Deployment("support-bot", "staging", "support-bot@3.5.0-rc1", per_hour=4, live_per_s=0.05),
     Deployment("invoice-parser", "production", "invoice-parser@1.9.2", per_hour=30, live_per_s=0.5),
-    Deployment("ops-agent", "production", "ops-agent@0.8.0", per_hour=9, live_per_s=0.1),
+    Deployment("ops-agent", "production", "ops-agent@0.8.0", per_hour=12, live_per_s=0.1),
 )
 
 

@@ -39,9 +39,9 @@ class Story:
             v2_release_s=ago(18),
             v3_canary_s=ago(6),
             snapshot_swap_s=ago(9),
-            runaway_from_s=ago(4),
-            runaway_until_s=ago(3.2),
-            outage_from_s=ago(3),
+            runaway_from_s=ago(4.5),
+            runaway_until_s=ago(3),
+            outage_from_s=ago(5),
         )
 
     def to_json(self) -> str:

@@ -149,7 +149,7 @@ def test_snapshot_swap_is_visible(demo: DemoRun) -> None:
 
 
 def test_outage_tenant_has_the_tool_errors(demo: DemoRun) -> None:
-    rows = {row["group"]["tenant_id"]: row for row in demo.metrics(group_by="tenant_id", start="-4h")}
+    rows = {row["group"]["tenant_id"]: row for row in demo.metrics(group_by="tenant_id", start="-6h")}
     errors = {tenant: row["tool_error_count"] for tenant, row in rows.items()}
     assert errors.get("globex", 0) >= 3, errors
     # the other tenants only see the rare ticketing-API failure

@@ -18,7 +18,8 @@ def test_story_order_and_round_trip() -> None:
     story = Story.starting_at(NOW, 24)
     assert story.history_from_s == NOW - 24 * HOUR_S
     assert story.history_from_s < story.v2_release_s < story.snapshot_swap_s < story.v3_canary_s
-    assert story.v3_canary_s < story.runaway_from_s < story.runaway_until_s < story.outage_from_s < NOW
+    assert story.v3_canary_s < story.outage_from_s < story.runaway_from_s < story.runaway_until_s < NOW
+    assert story.runaway_until_s - story.runaway_from_s == pytest.approx(1.5 * HOUR_S)
     assert Story.from_json(story.to_json()) == story
     short = Story.starting_at(NOW, 2)
     assert short.history_from_s == NOW - 2 * HOUR_S and short.v3_canary_s == NOW - 0.5 * HOUR_S
