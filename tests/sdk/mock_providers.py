@@ -75,8 +75,13 @@ RESPONSE_OBJ = {
 
 def responses_stream() -> bytes:
     created = {**RESPONSE_OBJ, "status": "in_progress", "output": [], "usage": None}
+    item = {"type": "message", "id": "msg_1", "role": "assistant", "status": "in_progress", "content": []}
+    part = {"type": "output_text", "text": "", "annotations": []}
     events = [
         {"type": "response.created", "sequence_number": 0, "response": created},
+        {"type": "response.output_item.added", "sequence_number": 0, "output_index": 0, "item": item},
+        {"type": "response.content_part.added", "sequence_number": 0, "item_id": "msg_1", "output_index": 0,
+         "content_index": 0, "part": part},
         {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_1", "output_index": 0,
          "content_index": 0, "delta": "Par", "logprobs": []},
         {"type": "response.output_text.delta", "sequence_number": 2, "item_id": "msg_1", "output_index": 0,

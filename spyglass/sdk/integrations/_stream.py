@@ -10,6 +10,7 @@ collection of an abandoned stream.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import wrapt
@@ -138,3 +139,80 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
             _finish(self._self_recorder, self._self_accumulator)
+
+
+StreamFactory = Callable[[Any, CallRecorder], tuple[Any, StreamAccumulator]]
+
+
+class SyncStreamManagerProxy(wrapt.ObjectProxy):
+    """Proxy for a stream *helper* context manager (``with client.x.stream(...) as s``).
+
+    The HTTP request happens in ``__enter__`` (run with the call's span current); the stream
+    it returns is wrapped by ``factory``; the span finishes at ``__exit__`` at the latest.
+    """
+
+    def __init__(self, wrapped: Any, recorder: CallRecorder, factory: StreamFactory) -> None:
+        super().__init__(wrapped)
+        self._self_recorder = recorder
+        self._self_factory = factory
+        self._self_accumulator: StreamAccumulator | None = None
+
+    def __enter__(self) -> Any:
+        rec = self._self_recorder
+        try:
+            with rec.active():
+                stream = self.__wrapped__.__enter__()
+        except BaseException as exc:
+            rec.fail(exc)
+            raise
+        proxy, self._self_accumulator = self._self_factory(stream, rec)
+        return proxy
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            if self._self_accumulator is not None:
+                _finish(self._self_recorder, self._self_accumulator)
+
+
+class AsyncStreamManagerProxy(wrapt.ObjectProxy):
+    """Async twin of :class:`SyncStreamManagerProxy` (``async with client.x.stream(...)``)."""
+
+    def __init__(self, wrapped: Any, recorder: CallRecorder, factory: StreamFactory) -> None:
+        super().__init__(wrapped)
+        self._self_recorder = recorder
+        self._self_factory = factory
+        self._self_accumulator: StreamAccumulator | None = None
+
+    async def __aenter__(self) -> Any:
+        rec = self._self_recorder
+        try:
+            with rec.active():
+                stream = await self.__wrapped__.__aenter__()
+        except BaseException as exc:
+            rec.fail(exc)
+            raise
+        proxy, self._self_accumulator = self._self_factory(stream, rec)
+        return proxy
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            if self._self_accumulator is not None:
+                _finish(self._self_recorder, self._self_accumulator)
+
+
+def wrap_stream_manager(factory: StreamFactory) -> Callable[[Any, CallRecorder, dict[str, Any]], Any]:
+    """An ``Operation.wrap`` for helpers returning a (sync or async) stream context manager."""
+
+    def wrap(result: Any, rec: CallRecorder, kwargs: dict[str, Any]) -> Any:
+        if hasattr(result, "__aenter__"):
+            return AsyncStreamManagerProxy(result, rec, factory)
+        if hasattr(result, "__enter__"):
+            return SyncStreamManagerProxy(result, rec, factory)
+        rec.finish()
+        return result
+
+    return wrap

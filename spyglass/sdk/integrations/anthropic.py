@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import wrapt
-
 from spyglass.model import attributes as A
 from spyglass.sdk.integrations._genai import (
     arguments_object,
@@ -25,7 +23,7 @@ from spyglass.sdk.integrations._genai import (
     text,
 )
 from spyglass.sdk.integrations._recorder import CallRecorder
-from spyglass.sdk.integrations._stream import AsyncStreamProxy, SyncStreamProxy, _finish
+from spyglass.sdk.integrations._stream import AsyncStreamProxy, SyncStreamProxy, wrap_stream_manager
 from spyglass.sdk.integrations._wrappers import Operation, async_wrapper, sync_wrapper
 from spyglass.sdk.integrations.base import Integration, Patch
 
@@ -258,70 +256,20 @@ class AsyncMessageStreamProxy(AsyncStreamProxy):
         return await self.__wrapped__.get_final_text()
 
 
-class MessageStreamManagerProxy(wrapt.ObjectProxy):
-    def __init__(self, wrapped: Any, recorder: CallRecorder) -> None:
-        super().__init__(wrapped)
-        self._self_recorder = recorder
-        self._self_accumulator: HelperStreamAccumulator | None = None
-
-    def __enter__(self) -> Any:
-        rec = self._self_recorder
-        try:
-            with rec.active():
-                stream = self.__wrapped__.__enter__()
-        except BaseException as exc:
-            rec.fail(exc)
-            raise
-        self._self_accumulator = HelperStreamAccumulator(stream)
-        return MessageStreamProxy(stream, rec, self._self_accumulator)
-
-    def __exit__(self, *exc_info: Any) -> Any:
-        try:
-            return self.__wrapped__.__exit__(*exc_info)
-        finally:
-            if self._self_accumulator is not None:
-                _finish(self._self_recorder, self._self_accumulator)
-
-
-class AsyncMessageStreamManagerProxy(wrapt.ObjectProxy):
-    def __init__(self, wrapped: Any, recorder: CallRecorder) -> None:
-        super().__init__(wrapped)
-        self._self_recorder = recorder
-        self._self_accumulator: HelperStreamAccumulator | None = None
-
-    async def __aenter__(self) -> Any:
-        rec = self._self_recorder
-        try:
-            with rec.active():
-                stream = await self.__wrapped__.__aenter__()
-        except BaseException as exc:
-            rec.fail(exc)
-            raise
-        self._self_accumulator = HelperStreamAccumulator(stream)
-        return AsyncMessageStreamProxy(stream, rec, self._self_accumulator)
-
-    async def __aexit__(self, *exc_info: Any) -> Any:
-        try:
-            return await self.__wrapped__.__aexit__(*exc_info)
-        finally:
-            if self._self_accumulator is not None:
-                _finish(self._self_recorder, self._self_accumulator)
-
-
 def _stream_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     model, attrs = messages_request(instance, kwargs)
     attrs[A.GEN_AI_REQUEST_STREAM] = True
     return model, attrs
 
 
-def _wrap_manager(result: Any, rec: CallRecorder, kwargs: dict[str, Any]) -> Any:
-    if hasattr(result, "__aenter__"):
-        return AsyncMessageStreamManagerProxy(result, rec)
-    return MessageStreamManagerProxy(result, rec)
+def _helper_stream(stream: Any, rec: CallRecorder) -> tuple[Any, HelperStreamAccumulator]:
+    accumulator = HelperStreamAccumulator(stream)
+    proxy_cls = AsyncMessageStreamProxy if hasattr(stream, "__anext__") else MessageStreamProxy
+    return proxy_cls(stream, rec, accumulator), accumulator
 
 
 MESSAGES = Operation(PROVIDER, "chat", messages_request, messages_response, _raw_stream)
-MESSAGES_STREAM_HELPER = Operation(PROVIDER, "chat", _stream_request, messages_response, wrap=_wrap_manager)
+MESSAGES_STREAM_HELPER = Operation(PROVIDER, "chat", _stream_request, messages_response, wrap=wrap_stream_manager(_helper_stream))
 
 _MODULE = "anthropic.resources.messages.messages"
 

@@ -20,6 +20,8 @@ from spyglass.sdk.integrations._genai import (
     setting_attributes,
     text,
 )
+from spyglass.sdk.integrations._recorder import CallRecorder
+from spyglass.sdk.integrations._stream import AsyncStreamProxy, SyncStreamProxy, wrap_stream_manager
 from spyglass.sdk.integrations._wrappers import Operation, async_wrapper, sync_wrapper
 from spyglass.sdk.integrations.base import Integration, Patch
 
@@ -331,7 +333,11 @@ def responses_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None
     if kwargs.get("stream") is True:
         attrs[A.GEN_AI_REQUEST_STREAM] = True
     text_cfg = kwargs.get("text")
-    output_type, schema = _schema_of(get(text_cfg, "format") if given(text_cfg) else None)
+    text_format = kwargs.get("text_format")  # responses.parse(text_format=PydanticModel)
+    if given(text_format):
+        output_type, schema = _schema_of(text_format)
+    else:
+        output_type, schema = _schema_of(get(text_cfg, "format") if given(text_cfg) else None)
     if output_type:
         attrs[A.GEN_AI_OUTPUT_TYPE] = output_type
     if schema is not None:
@@ -418,6 +424,43 @@ def _responses_stream(kwargs: dict[str, Any]) -> ResponsesStreamAccumulator | No
     return ResponsesStreamAccumulator() if kwargs.get("stream") is True else None
 
 
+class ResponseStreamProxy(SyncStreamProxy):
+    """``ResponseStream`` (from ``responses.stream(...)``) with its consuming helpers routed
+    through the proxy, so every event they read is observed."""
+
+    def until_done(self) -> ResponseStreamProxy:
+        for _ in self:
+            pass
+        return self
+
+    def get_final_response(self) -> Any:
+        self.until_done()
+        return self.__wrapped__.get_final_response()
+
+
+class AsyncResponseStreamProxy(AsyncStreamProxy):
+    async def until_done(self) -> AsyncResponseStreamProxy:
+        async for _ in self:
+            pass
+        return self
+
+    async def get_final_response(self) -> Any:
+        await self.until_done()
+        return await self.__wrapped__.get_final_response()
+
+
+def _response_helper_stream(stream: Any, rec: CallRecorder) -> tuple[Any, ResponsesStreamAccumulator]:
+    accumulator = ResponsesStreamAccumulator()
+    proxy_cls = AsyncResponseStreamProxy if hasattr(stream, "__anext__") else ResponseStreamProxy
+    return proxy_cls(stream, rec, accumulator), accumulator
+
+
+def _responses_stream_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    model, attrs = responses_request(instance, kwargs)
+    attrs[A.GEN_AI_REQUEST_STREAM] = True
+    return model, attrs
+
+
 # --- embeddings ------------------------------------------------------------------------
 
 
@@ -451,6 +494,8 @@ def embeddings_response(resp: Any) -> dict[str, Any]:
 CHAT = Operation(PROVIDER, "chat", chat_request, chat_response, _chat_stream)
 RESPONSES = Operation(PROVIDER, "chat", responses_request, responses_response, _responses_stream)
 EMBEDDINGS = Operation(PROVIDER, "embeddings", embeddings_request, embeddings_response)
+RESPONSES_STREAM_HELPER = Operation(PROVIDER, "chat", _responses_stream_request, responses_response,
+                                    wrap=wrap_stream_manager(_response_helper_stream))
 
 _CHAT_MODULE = "openai.resources.chat.completions.completions"
 _RESPONSES_MODULE = "openai.resources.responses.responses"
@@ -463,6 +508,14 @@ PATCHES: tuple[Patch, ...] = (
     Patch(_CHAT_MODULE, "AsyncCompletions.parse", async_wrapper(CHAT)),
     Patch(_RESPONSES_MODULE, "Responses.create", sync_wrapper(RESPONSES)),
     Patch(_RESPONSES_MODULE, "AsyncResponses.create", async_wrapper(RESPONSES)),
+    Patch(_RESPONSES_MODULE, "Responses.parse", sync_wrapper(RESPONSES)),
+    Patch(_RESPONSES_MODULE, "AsyncResponses.parse", async_wrapper(RESPONSES)),
+    # responses.stream(...) returns a context manager (a plain function, also on AsyncResponses).
+    Patch(_RESPONSES_MODULE, "Responses.stream", sync_wrapper(RESPONSES_STREAM_HELPER)),
+    Patch(_RESPONSES_MODULE, "AsyncResponses.stream", sync_wrapper(RESPONSES_STREAM_HELPER)),
+    # openai < 1.92 kept structured outputs under beta (rows for absent targets are skipped).
+    Patch("openai.resources.beta.chat.completions", "Completions.parse", sync_wrapper(CHAT)),
+    Patch("openai.resources.beta.chat.completions", "AsyncCompletions.parse", async_wrapper(CHAT)),
     Patch(_EMBEDDINGS_MODULE, "Embeddings.create", sync_wrapper(EMBEDDINGS)),
     Patch(_EMBEDDINGS_MODULE, "AsyncEmbeddings.create", async_wrapper(EMBEDDINGS)),
 )

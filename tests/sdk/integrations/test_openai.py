@@ -229,3 +229,42 @@ def test_with_raw_response_is_left_untouched(cap: SpanCapture) -> None:
     assert "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices) == "Hello!"
     assert client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES).parse().model == mp.SNAPSHOT
     assert len(cap.spans()) == 2
+
+
+def test_responses_parse_records_schema(cap: SpanCapture) -> None:
+    import httpx2
+
+    class City(pydantic.BaseModel):
+        name: str
+
+    def handler(request):
+        obj = dict(mp.RESPONSE_OBJ)
+        obj["output"] = [{"type": "message", "id": "m", "role": "assistant", "status": "completed",
+                          "content": [{"type": "output_text", "text": '{"name": "Paris"}', "annotations": []}]}]
+        return httpx2.Response(200, json=obj)
+
+    result = mp.openai_client(handler).responses.parse(model="gpt-4o-mini", input="Capital?", text_format=City)
+    assert result.output_parsed == City(name="Paris")
+    a = attrs(cap.one())
+    assert json.loads(a[A.OUTPUT_JSON_SCHEMA])["properties"] == {"name": {"title": "Name", "type": "string"}}
+    assert a[A.GEN_AI_RESPONSE_MODEL] == mp.SNAPSHOT
+
+
+def test_responses_stream_helper(cap: SpanCapture) -> None:
+    client = mp.openai_client()
+    with client.responses.stream(model="gpt-4o-mini", input="Capital of France?") as stream:
+        final = stream.get_final_response()
+    assert final.output_text == "Paris"
+
+    async def run() -> str:
+        async with mp.async_openai_client().responses.stream(model="gpt-4o-mini", input="Capital?") as astream:
+            return (await astream.get_final_response()).output_text
+
+    assert asyncio.run(run()) == "Paris"
+    spans = cap.spans()
+    assert len(spans) == 2
+    for span in spans:
+        a = attrs(span)
+        assert a[A.GEN_AI_REQUEST_STREAM] is True and a[A.GEN_AI_RESPONSE_MODEL] == mp.SNAPSHOT
+        assert a[A.GEN_AI_USAGE_INPUT_TOKENS] == 30
+        assert 0 < a[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] * 1e9 < span.end_time - span.start_time
