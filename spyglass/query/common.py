@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -65,3 +66,27 @@ def in_list(column: exp.Expr, values: list[Any], params: Params) -> exp.Expr:
 
 def loads_json(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
+
+
+WINDOW_FRACTION = 48
+"""The first time slice a time-sorted page search reads is 1/48 of the range (30 min of
+24 h); each further slice doubles, so a sparse filter costs at most ~log2(48)+1 queries."""
+
+
+def time_slices(start_ns: int, end_ns: int, descending: bool) -> Iterator[tuple[int, int]]:
+    """Disjoint ``[lo, hi)`` slices covering ``[start_ns, end_ns)``, newest first when
+    ``descending``, growing geometrically. A page sorted by start time is filled from the
+    first slices, so a filter matching often reads a few minutes of data instead of a day."""
+    width = max((end_ns - start_ns) // WINDOW_FRACTION, 1)
+    if descending:
+        hi = end_ns
+        while hi > start_ns:
+            lo = max(start_ns, hi - width)
+            yield lo, hi
+            hi, width = lo, width * 2
+    else:
+        lo = start_ns
+        while lo < end_ns:
+            hi = min(end_ns, lo + width)
+            yield lo, hi
+            lo, width = hi, width * 2

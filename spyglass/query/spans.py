@@ -13,10 +13,13 @@ from spyglass.query.common import (
     check_limit,
     decode_cursor,
     encode_cursor,
+    in_list,
     keyset_after,
     make_scope,
+    project_only,
+    time_slices,
 )
-from spyglass.query.compile import SPAN_ALIAS, Params, col, compile_filter, scope_condition
+from spyglass.query.compile import SPAN_ALIAS, Params, Scope, col, compile_filter, scope_condition
 from spyglass.query.filters import parse
 from spyglass.query.timerange import iso
 from spyglass.store.base import SpanStore
@@ -68,27 +71,70 @@ def search_spans(
     key: exp.Expr = col(column, SPAN_ALIAS)
     if column in _NULLABLE_SORTS:
         key = exp.Coalesce(this=key, expressions=[exp.Literal.number(-1)])
+    node = parse(q)
+    after = decode_cursor(cursor, 4, sort) if cursor else None
+    ties = [col("trace_id", SPAN_ALIAS), col("span_id", SPAN_ALIAS)]
+
+    def page_keys(sub: Scope, need: int) -> list[dict[str, Any]]:
+        """Phase 1: only the keys of the page (no wide columns for every candidate)."""
+        params = Params()
+        query = (
+            exp.select(*ties, col("start_time_ns", SPAN_ALIAS), exp.alias_(key, "_sort_key"))
+            .from_(exp.to_table("spans").as_(SPAN_ALIAS))
+            .where(scope_condition(SPAN_ALIAS, sub, params))
+        )
+        cond = compile_filter(node, level="span", dialect=store.dialect, params=params, scope=sub)
+        if cond is not None:
+            query = query.where(cond)
+        if after is not None:
+            query = query.where(keyset_after([key, *ties], after, desc, params))
+        query = query.order_by(*(exp.Ordered(this=k, desc=desc) for k in (key, *ties))).limit(need)
+        return store.query(query, params.values)
+
+    if column == "start_time_ns":  # fill the page from the newest (or oldest) slices first
+        lo, hi = scope.start_ns, scope.end_ns
+        if after is not None:
+            lo, hi = (lo, min(hi, after[0] + 1)) if desc else (max(lo, after[0]), hi)
+        keys: list[dict[str, Any]] = []
+        for s_lo, s_hi in time_slices(lo, hi, desc):
+            keys.extend(page_keys(Scope(project_id, s_lo, s_hi), limit + 1 - len(keys)))
+            if len(keys) > limit:
+                break
+    else:
+        keys = page_keys(scope, limit + 1)
+    next_cursor = None
+    if len(keys) > limit:
+        keys = keys[:limit]
+        last = keys[-1]
+        next_cursor = encode_cursor([sort, last["_sort_key"], last["trace_id"], last["span_id"]])
+    rows = _fetch_rows(store, project_id, keys)
+    return SpanPage(rows, next_cursor)
+
+
+def _fetch_rows(store: SpanStore, project_id: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Phase 2: the full rows of the page's spans, in the page's order."""
+    if not keys:
+        return []
     params = Params()
     query = (
-        exp.select(*(col(c, SPAN_ALIAS) for c in SPAN_ITEM_COLUMNS), exp.alias_(key, "_sort_key"))
+        exp.select(*(col(c, SPAN_ALIAS) for c in SPAN_ITEM_COLUMNS))
         .from_(exp.to_table("spans").as_(SPAN_ALIAS))
-        .where(scope_condition(SPAN_ALIAS, scope, params))
+        .where(project_only(SPAN_ALIAS, project_id, params))
+        .where(in_list(col("trace_id", SPAN_ALIAS), sorted({k["trace_id"] for k in keys}), params))
+        .where(in_list(col("span_id", SPAN_ALIAS), sorted({k["span_id"] for k in keys}), params))
+        .where(
+            col("start_time_ns", SPAN_ALIAS).between(
+                params.add(min(k["start_time_ns"] for k in keys)),
+                params.add(max(k["start_time_ns"] for k in keys)),
+            )
+        )
     )
-    cond = compile_filter(parse(q), level="span", dialect=store.dialect, params=params, scope=scope)
-    if cond is not None:
-        query = query.where(cond)
-    ties = [col("trace_id", SPAN_ALIAS), col("span_id", SPAN_ALIAS)]
-    if cursor:
-        query = query.where(keyset_after([key, *ties], decode_cursor(cursor, 4, sort), desc, params))
-    query = query.order_by(*(exp.Ordered(this=k, desc=desc) for k in (key, *ties))).limit(limit + 1)
-    rows = store.query(query, params.values)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor([sort, last["_sort_key"], last["trace_id"], last["span_id"]])
-    for r in rows:
-        del r["_sort_key"]
-        r["start_time"] = iso(r["start_time_ns"])
-        r["tags"] = list(r["tags"] or [])
-    return SpanPage(rows, next_cursor)
+    by_key = {(r["trace_id"], r["span_id"]): r for r in store.query(query, params.values)}
+    rows = []
+    for k in keys:
+        r = by_key.get((k["trace_id"], k["span_id"]))
+        if r is not None:
+            r["start_time"] = iso(r["start_time_ns"])
+            r["tags"] = list(r["tags"] or [])
+            rows.append(r)
+    return rows

@@ -18,9 +18,10 @@ from spyglass.query.common import (
     loads_json,
     make_scope,
     project_only,
+    time_slices,
 )
 from spyglass.query.compile import TRACE_ALIAS, Params, Scope, col, compile_filter, scope_condition
-from spyglass.query.filters import parse
+from spyglass.query.filters import Node, parse
 from spyglass.query.timerange import iso
 from spyglass.store.base import SpanStore
 from spyglass.store.schema import PAYLOAD_COLUMNS, SPAN_COLUMNS
@@ -117,10 +118,11 @@ def _sort_key(sort: str) -> tuple[exp.Expr, bool]:
     return key, desc
 
 
-def trace_list_query(scope: Scope, q: str | None, dialect: str, params: Params) -> exp.Select:
+def trace_list_query(scope: Scope, q: str | Node | None, dialect: str, params: Params) -> exp.Select:
     """``SELECT … FROM traces t WHERE <project, time, filter>`` (no order/limit): the base
     that the list, metrics at trace level, sessions and export build on."""
-    cond = compile_filter(parse(q), level="trace", dialect=dialect, params=params, scope=scope)
+    node = parse(q) if isinstance(q, str) or q is None else q
+    cond = compile_filter(node, level="trace", dialect=dialect, params=params, scope=scope)
     query = (
         exp.select(*(col(c, TRACE_ALIAS) for c in SUMMARY_COLUMNS))
         .from_(exp.to_table("traces").as_(TRACE_ALIAS))
@@ -146,17 +148,31 @@ def list_traces(
     check_limit(limit)
     scope = make_scope(project_id, start, end, now_ns)
     key, desc = _sort_key(sort)
-    params = Params()
-    query = trace_list_query(scope, q, store.dialect, params)
+    node = parse(q)  # parse once: bad filters fail before any query
+    after = decode_cursor(cursor, 3, sort) if cursor else None
     tie = col("trace_id", TRACE_ALIAS)
-    if cursor:
-        after = decode_cursor(cursor, 3, sort)
-        query = query.where(keyset_after([key, tie], after, desc, params))
-    query = query.select(exp.alias_(key, "_sort_key"))
-    query = query.order_by(exp.Ordered(this=key, desc=desc), exp.Ordered(this=tie, desc=desc)).limit(
-        limit + 1
-    )
-    rows = store.query(query, params.values)
+
+    def page(sub: Scope, need: int) -> list[dict[str, Any]]:
+        params = Params()
+        query = trace_list_query(sub, node, store.dialect, params)
+        if after is not None:
+            query = query.where(keyset_after([key, tie], after, desc, params))
+        query = query.select(exp.alias_(key, "_sort_key"))
+        order = [exp.Ordered(this=key, desc=desc), exp.Ordered(this=tie, desc=desc)]
+        return store.query(query.order_by(*order).limit(need), params.values)
+
+    if TRACE_SORTS[sort][0] == "start_time_ns" and node is not None:
+        # filtered, time-sorted: fill the page from the newest (or oldest) slices first
+        lo, hi = scope.start_ns, scope.end_ns
+        if after is not None:
+            lo, hi = (lo, min(hi, after[0] + 1)) if desc else (max(lo, after[0]), hi)
+        rows: list[dict[str, Any]] = []
+        for s_lo, s_hi in time_slices(lo, hi, desc):
+            rows.extend(page(Scope(project_id, s_lo, s_hi), limit + 1 - len(rows)))
+            if len(rows) > limit:
+                break
+    else:
+        rows = page(scope, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

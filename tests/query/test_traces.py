@@ -168,3 +168,32 @@ def test_detail_of_unknown_trace_is_none(dataset: DuckDBStore) -> None:
     assert get_trace(dataset, "p1", trace_id(99)) is None
     detail = get_trace(dataset, "p1", trace_id(3).upper())
     assert detail is not None and detail.feedback[0]["score"] == 0.9
+
+
+@pytest.mark.parametrize("sort", ["-start_time", "start_time"])
+@pytest.mark.parametrize("q", ["status:ok", "-span_id:ffff*", "kind:llm"])
+def test_filtered_time_sorted_paging_across_time_slices(many: DuckDBStore, sort: str, q: str) -> None:
+    # a 40 s range: the page is filled slice by slice (0.8 s, 1.6 s, …)
+    rng = {"start": T0, "end": T0 + 40 * 10**9}
+    full = ids(list_traces(many, "p1", sort=sort, limit=500, **rng).items)  # type: ignore[arg-type]
+    unfiltered = ids(list_traces(many, "p1", q=None, sort=sort, limit=500, **rng).items)  # type: ignore[arg-type]
+    assert full == unfiltered and len(full) == 57
+    paged, cursor = [], None
+    while True:
+        page = list_traces(many, "p1", q=q, sort=sort, limit=6, cursor=cursor, **rng)  # type: ignore[arg-type]
+        paged.extend(ids(page.items))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert paged == full
+    spans_paged, cursor = [], None
+    while True:
+        spage = search_spans(many, "p1", q="kind:llm", sort=sort, limit=9, cursor=cursor, **rng)  # type: ignore[arg-type]
+        spans_paged.extend((s["trace_id"], s["span_id"]) for s in spage.items)
+        cursor = spage.next_cursor
+        if cursor is None:
+            break
+    expected = [
+        (s["trace_id"], s["span_id"]) for s in search_spans(many, "p1", sort=sort, limit=500, **rng).items
+    ]  # type: ignore[arg-type]
+    assert spans_paged == expected and len(expected) == 114
