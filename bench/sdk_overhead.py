@@ -32,24 +32,47 @@ print(s.server_address[1], flush=True)
 s.serve_forever()
 """
 
-MESSAGES = [{"role": "system", "content": "You are a support agent."},
-            {"role": "user", "content": "Where is my order A1? My email is jane@example.com."}]
+MESSAGES = [
+    {"role": "system", "content": "You are a support agent."},
+    {"role": "user", "content": "Where is my order A1? My email is jane@example.com."},
+]
 
 
 def _chat_body() -> bytes:
-    return json.dumps({
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Your order ships tomorrow. " * 8},
-                     "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 40, "completion_tokens": 50, "total_tokens": 90,
-                  "prompt_tokens_details": {"cached_tokens": 0}},
-    }).encode()
+    return json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Your order ships tomorrow. " * 8},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": 40,
+                "completion_tokens": 50,
+                "total_tokens": 90,
+                "prompt_tokens_details": {"cached_tokens": 0},
+            },
+        }
+    ).encode()
 
 
 def _stream_body(chunks: int = 20) -> bytes:
-    def chunk(delta: dict[str, Any] | None, finish: str | None = None, usage: dict[str, Any] | None = None) -> str:
-        out: dict[str, Any] = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini-2024-07-18",
-                               "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    def chunk(
+        delta: dict[str, Any] | None, finish: str | None = None, usage: dict[str, Any] | None = None
+    ) -> str:
+        out: dict[str, Any] = {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
         if usage:
             out["usage"] = usage
         return f"data: {json.dumps(out)}\n\n"
@@ -57,7 +80,9 @@ def _stream_body(chunks: int = 20) -> bytes:
     parts = [chunk({"role": "assistant", "content": ""})]
     parts += [chunk({"content": f"tok{i} "}) for i in range(chunks)]
     parts.append(chunk({}, finish="stop"))
-    parts.append(chunk(None, usage={"prompt_tokens": 40, "completion_tokens": chunks, "total_tokens": 40 + chunks}))
+    parts.append(
+        chunk(None, usage={"prompt_tokens": 40, "completion_tokens": chunks, "total_tokens": 40 + chunks})
+    )
     return ("".join(parts) + "data: [DONE]\n\n").encode()
 
 
@@ -72,8 +97,12 @@ def _client() -> Any:
             return httpx2.Response(200, content=stream, headers={"content-type": "text/event-stream"})
         return httpx2.Response(200, content=chat, headers={"content-type": "application/json"})
 
-    return openai.OpenAI(api_key="sk-bench", base_url="http://bench.local/v1", max_retries=0,
-                         http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+    return openai.OpenAI(
+        api_key="sk-bench",
+        base_url="http://bench.local/v1",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    )
 
 
 def _call_plain(client: Any) -> None:
@@ -81,8 +110,9 @@ def _call_plain(client: Any) -> None:
 
 
 def _call_stream(client: Any) -> None:
-    for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True,
-                                            stream_options={"include_usage": True}):
+    for _ in client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    ):
         pass
 
 
@@ -115,11 +145,14 @@ def main(rounds: int = 8, n_plain: int = 150, n_stream: int = 75) -> dict[str, A
         assert receiver.stdout is not None
         endpoint = f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
         oi_provider = TracerProvider()
-        oi_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint + "/v1/traces", timeout=3)))
+        oi_provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint + "/v1/traces", timeout=3))
+        )
         instrumentor = OpenAIInstrumentor()
         client = _client()
         samples: dict[str, dict[str, list[float]]] = {
-            c: {"plain": [], "stream": []} for c in ("none", "spyglass", "openinference")}
+            c: {"plain": [], "stream": []} for c in ("none", "spyglass", "openinference")
+        }
 
         def run(config: str) -> None:
             _sample(_call_plain, client, 20)  # warm-up after switching
@@ -140,8 +173,10 @@ def main(rounds: int = 8, n_plain: int = 150, n_stream: int = 75) -> dict[str, A
         receiver.wait(timeout=10)
 
     results: dict[str, Any] = {}
-    print(f"\nSDK overhead per chat.completions.create (µs of app-thread CPU; {rounds} rounds, MockTransport, "
-          "OTLP to a no-op receiver)")
+    print(
+        f"\nSDK overhead per chat.completions.create (µs of app-thread CPU; {rounds} rounds, MockTransport, "
+        "OTLP to a no-op receiver)"
+    )
     print(f"{'call':<8} {'config':<14} {'p50':>9} {'p99':>9} {'added p50':>10} {'added p99':>10}")
     for kind in ("plain", "stream"):
         base50, base99 = _pct(samples["none"][kind], 0.5), _pct(samples["none"][kind], 0.99)
@@ -149,12 +184,20 @@ def main(rounds: int = 8, n_plain: int = 150, n_stream: int = 75) -> dict[str, A
             vals = samples[config][kind]
             p50, p99 = _pct(vals, 0.5), _pct(vals, 0.99)
             added50, added99 = p50 - base50, p99 - base99
-            results[f"{kind}.{config}"] = {"p50_us": round(p50, 1), "p99_us": round(p99, 1),
-                                           "added_p50_us": round(added50, 1), "added_p99_us": round(added99, 1),
-                                           "mean_us": round(statistics.fmean(vals), 1), "n": len(vals)}
+            results[f"{kind}.{config}"] = {
+                "p50_us": round(p50, 1),
+                "p99_us": round(p99, 1),
+                "added_p50_us": round(added50, 1),
+                "added_p99_us": round(added99, 1),
+                "mean_us": round(statistics.fmean(vals), 1),
+                "n": len(vals),
+            }
             print(f"{kind:<8} {config:<14} {p50:9.1f} {p99:9.1f} {added50:10.1f} {added99:10.1f}")
     for kind in ("plain", "stream"):
-        ours, theirs = results[f"{kind}.spyglass"]["added_p50_us"], results[f"{kind}.openinference"]["added_p50_us"]
+        ours, theirs = (
+            results[f"{kind}.spyglass"]["added_p50_us"],
+            results[f"{kind}.openinference"]["added_p50_us"],
+        )
         print(f"{kind}: spyglass added p50 {ours:.1f} µs (goal ≤ 100) vs OpenInference {theirs:.1f} µs")
     return results
 

@@ -98,6 +98,7 @@ def suppress_scope(name: str) -> None:
 def unsuppress_scope(name: str) -> None:
     _suppressed_scopes.discard(name)
 
+
 _state: _State | None = None
 _atexit_registered = False
 
@@ -347,8 +348,14 @@ def feedback(
         logger.warning("spyglass.feedback: thumbs must be 'up' or 'down', got %r; ignored", thumbs)
         return False
     payload: dict[str, Any] = {"source": source}
-    for key, value in (("trace_id", trace_id), ("request_id", request_id), ("score", score), ("thumbs", thumbs),
-                       ("comment", comment), ("kind", kind)):
+    for key, value in (
+        ("trace_id", trace_id),
+        ("request_id", request_id),
+        ("score", score),
+        ("thumbs", thumbs),
+        ("comment", comment),
+        ("kind", kind),
+    ):
         if value is not None:
             payload[key] = value
     if score is not None:

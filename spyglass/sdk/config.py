@@ -123,7 +123,9 @@ def resolve_config(
             logger.error("ignoring SPYGLASS_CAPTURE=%r (%s); using 'redacted'", raw, exc)
     env_endpoint = _env("SPYGLASS_ENDPOINT")
     if endpoint is None and env_endpoint is not None and not env_endpoint.startswith(("http://", "https://")):
-        logger.error("ignoring SPYGLASS_ENDPOINT=%r (not an http(s) URL); using %s", env_endpoint, DEFAULT_ENDPOINT)
+        logger.error(
+            "ignoring SPYGLASS_ENDPOINT=%r (not an http(s) URL); using %s", env_endpoint, DEFAULT_ENDPOINT
+        )
         env_endpoint = None
     callbacks = tuple(redact or ())
     for cb in callbacks:

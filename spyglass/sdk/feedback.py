@@ -23,7 +23,9 @@ _RETRYABLE = {408, 429, 500, 502, 503, 504}
 
 
 class FeedbackSender:
-    def __init__(self, base_url: str, api_key: str | None, *, timeout_s: float = 3.0, max_queue: int = 1000) -> None:
+    def __init__(
+        self, base_url: str, api_key: str | None, *, timeout_s: float = 3.0, max_queue: int = 1000
+    ) -> None:
         self._url = base_url.rstrip("/") + "/api/v1/feedback"
         self._api_key = api_key
         self._timeout = timeout_s

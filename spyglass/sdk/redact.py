@@ -80,7 +80,10 @@ def luhn_valid(candidate: str) -> bool:
 # Our own secret patterns: the ones detect-secrets lacks (Anthropic and project-scoped OpenAI
 # keys, bearer headers, config passwords) and a fallback for the ones it has.
 _OWN_SECRET_PATTERNS: tuple[_Pattern, ...] = (
-    _Pattern("private_key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)),
+    _Pattern(
+        "private_key",
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+    ),
     _Pattern("api_key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{16,}")),
     _Pattern("api_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
     _Pattern("bearer_token", re.compile(r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{12,}=*)"), group=1),
@@ -145,7 +148,9 @@ _EMAIL = _Pattern("email", re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A
 _PHONE = _Pattern(
     "phone",
     # Not preceded/followed by a digit group with a dot, so IPs and versions are left alone.
-    re.compile(r"(?<![\w+.])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]\d{3,4}(?!\w)(?!\.\d)"),
+    re.compile(
+        r"(?<![\w+.])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]\d{3,4}(?!\w)(?!\.\d)"
+    ),
 )
 
 # Built-in detector groups, selectable with init(detectors=[...]).
@@ -284,7 +289,8 @@ class SpanRedaction:
         if self.mode is CaptureMode.FULL:
             return span
         events = tuple(
-            Event(name=e.name, attributes=self.attributes(e.attributes), timestamp=e.timestamp) for e in span.events
+            Event(name=e.name, attributes=self.attributes(e.attributes), timestamp=e.timestamp)
+            for e in span.events
         )
         status = span.status
         if status.description:

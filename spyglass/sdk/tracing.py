@@ -155,7 +155,12 @@ class SpanHandle:
 
 def _document(doc: Any) -> dict[str, Any]:
     if isinstance(doc, RetrievedDocument):
-        raw: dict[str, Any] = {"id": doc.id, "content": doc.content, "score": doc.score, "metadata": doc.metadata}
+        raw: dict[str, Any] = {
+            "id": doc.id,
+            "content": doc.content,
+            "score": doc.score,
+            "metadata": doc.metadata,
+        }
     elif isinstance(doc, Mapping):
         raw = {k: doc.get(k) for k in ("id", "content", "score", "metadata")}
     elif isinstance(doc, str):
@@ -186,11 +191,15 @@ def _start(name: str, kind: str | SpanKind, attributes: Mapping[str, Any] | None
         attrs["gen_ai.tool.name"] = name
     if attributes:
         attrs.update(attributes)
-    return client.get_tracer().start_span(name, attributes=attrs, record_exception=False, set_status_on_exception=False)
+    return client.get_tracer().start_span(
+        name, attributes=attrs, record_exception=False, set_status_on_exception=False
+    )
 
 
 @contextmanager
-def span(name: str, kind: str | SpanKind = "custom", attributes: Mapping[str, Any] | None = None) -> Iterator[SpanHandle]:
+def span(
+    name: str, kind: str | SpanKind = "custom", attributes: Mapping[str, Any] | None = None
+) -> Iterator[SpanHandle]:
     """Trace a block as one span (child of the current span). Exceptions are recorded and re-raised."""
     try:
         otel_span = _start(name, kind, attributes)
@@ -229,8 +238,12 @@ def observe(fn: F) -> F: ...
 
 @overload
 def observe(
-    fn: None = None, *, name: str | None = None, kind: str | SpanKind = "custom",
-    capture_input: bool = True, capture_output: bool = True,
+    fn: None = None,
+    *,
+    name: str | None = None,
+    kind: str | SpanKind = "custom",
+    capture_input: bool = True,
+    capture_output: bool = True,
 ) -> Callable[[F], F]: ...
 
 
@@ -265,7 +278,9 @@ def observe(
                 return trace.INVALID_SPAN
             if capture_input and _content_allowed():
                 with guarded("observe.input"):
-                    s.set_attribute(A.INPUT, to_text(_bound_input(sig, args, kwargs), client.max_content_chars()))
+                    s.set_attribute(
+                        A.INPUT, to_text(_bound_input(sig, args, kwargs), client.max_content_chars())
+                    )
             return s
 
         def succeed(s: Span, result: Any) -> None:
@@ -288,7 +303,9 @@ def observe(
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 s = begin(args, kwargs)
-                with trace.use_span(s, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+                with trace.use_span(
+                    s, end_on_exit=False, record_exception=False, set_status_on_exception=False
+                ):
                     try:
                         result = await func(*args, **kwargs)
                     except BaseException as exc:

@@ -38,13 +38,19 @@ class SpanCapture:
 
     def llm_spans(self) -> list[ReadableSpan]:
         """Spans made by the client integrations (chat and embeddings calls)."""
-        return [s for s in self.spans() if (s.attributes or {}).get(A.GEN_AI_PROVIDER_NAME)
-                and (s.attributes or {}).get(A.SPAN_KIND) in ("llm", "embedding")]
+        return [
+            s
+            for s in self.spans()
+            if (s.attributes or {}).get(A.GEN_AI_PROVIDER_NAME)
+            and (s.attributes or {}).get(A.SPAN_KIND) in ("llm", "embedding")
+        ]
 
     def one(self, name: str | None = None) -> ReadableSpan:
         """The single span (named ``name`` if given); AssertionError otherwise."""
         found = [s for s in self.spans() if name is None or s.name == name]
-        assert len(found) == 1, f"expected one span{' named ' + name if name else ''}, got {[s.name for s in found]}"
+        assert len(found) == 1, (
+            f"expected one span{' named ' + name if name else ''}, got {[s.name for s in found]}"
+        )
         return found[0]
 
     def clear(self) -> None:

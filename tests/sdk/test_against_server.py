@@ -27,8 +27,19 @@ pytestmark = pytest.mark.integration
 SNAPSHOT = "gpt-4o-mini-2024-07-18"
 CARD = "4111 1111 1111 1111"
 OPENAI_KEY = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
-TOOLS = [{"type": "function", "function": {"name": "lookup_order", "parameters": {
-    "type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_order",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}},
+                "required": ["order_id"],
+            },
+        },
+    }
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +50,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeLLMServer]:
-    scenario = Scenario(seed=3, defaults=Behaviour(
-        no_sleep=True, cached_share=0.5, cache_write_share=0.25, reasoning_share=0.2, timeout_hang_s=3.0,
-        snapshots={"gpt-4o-mini": SNAPSHOT, "claude-*": "claude-fake-20260101"}))
+    scenario = Scenario(
+        seed=3,
+        defaults=Behaviour(
+            no_sleep=True,
+            cached_share=0.5,
+            cache_write_share=0.25,
+            reasoning_share=0.2,
+            timeout_hang_s=3.0,
+            snapshots={"gpt-4o-mini": SNAPSHOT, "claude-*": "claude-fake-20260101"},
+        ),
+    )
     with FakeLLMServer(scenario) as running:
         yield running
 
@@ -49,21 +68,28 @@ def fake() -> Iterator[FakeLLMServer]:
 @pytest.fixture
 def sdk(server: RunningServer) -> Iterator[None]:
     spyglass.shutdown()
-    spyglass.init(endpoint=server.url, api_key=server.api_key, environment="test", release="r42",
-                  schedule_delay_ms=50)
+    spyglass.init(
+        endpoint=server.url, api_key=server.api_key, environment="test", release="r42", schedule_delay_ms=50
+    )
     yield
     spyglass.shutdown()
 
 
-def fetch_trace(server: RunningServer, trace_id: str, min_spans: int = 1, timeout_s: float = 10.0) -> dict[str, Any]:
+def fetch_trace(
+    server: RunningServer, trace_id: str, min_spans: int = 1, timeout_s: float = 10.0
+) -> dict[str, Any]:
     spyglass.flush(5)
     deadline = time.monotonic() + timeout_s
     while True:
-        resp = httpx.get(f"{server.url}/api/v1/traces/{trace_id}", headers={"x-api-key": server.api_key}, timeout=5)
+        resp = httpx.get(
+            f"{server.url}/api/v1/traces/{trace_id}", headers={"x-api-key": server.api_key}, timeout=5
+        )
         if resp.status_code == 200 and len(resp.json()["spans"]) >= min_spans:
             return resp.json()
         if time.monotonic() > deadline:
-            raise AssertionError(f"trace {trace_id} not stored: {resp.status_code} {resp.text[:300]}\n{server.log_text()[-2000:]}")
+            raise AssertionError(
+                f"trace {trace_id} not stored: {resp.status_code} {resp.text[:300]}\n{server.log_text()[-2000:]}"
+            )
         time.sleep(0.1)
 
 
@@ -71,20 +97,44 @@ def llm_spans(trace: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in trace["spans"] if s["kind"] == "llm"]
 
 
-def test_openai_calls_stored_with_snapshot_tokens_cost_ttft_and_context(server: RunningServer, fake: FakeLLMServer, sdk: None) -> None:
+def test_openai_calls_stored_with_snapshot_tokens_cost_ttft_and_context(
+    server: RunningServer, fake: FakeLLMServer, sdk: None
+) -> None:
     client = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-test", max_retries=0)
     ok = {FORCE_HEADER: "ok"}
-    with spyglass.context(session_id="sess-1", user_id="user-1", tenant_id="acme", feature="support",
-                          prompt_name="answer", prompt_version="v3"), spyglass.span("handle", kind="workflow"):
+    with (
+        spyglass.context(
+            session_id="sess-1",
+            user_id="user-1",
+            tenant_id="acme",
+            feature="support",
+            prompt_name="answer",
+            prompt_version="v3",
+        ),
+        spyglass.span("handle", kind="workflow"),
+    ):
         trace_id = spyglass.current_trace_id()
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Where is order A1?"}],
-                                       extra_headers=ok)
-        stream = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}],
-                                                stream=True, stream_options={"include_usage": True}, extra_headers=ok)
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Where is order A1?"}],
+            extra_headers=ok,
+        )
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Hi"}],
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_headers=ok,
+        )
         for _ in stream:
             pass
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Look up order A1"}],
-                                       tools=TOOLS, tool_choice="required", extra_headers=ok)
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Look up order A1"}],
+            tools=TOOLS,
+            tool_choice="required",
+            extra_headers=ok,
+        )
     assert trace_id
     trace = fetch_trace(server, trace_id, min_spans=4)
     spans = sorted(llm_spans(trace), key=lambda s: s["start_time_ns"])
@@ -95,7 +145,12 @@ def test_openai_calls_stored_with_snapshot_tokens_cost_ttft_and_context(server: 
         assert s["provider"] == "openai"
         assert s["input_tokens"] > 0 and s["cache_read_tokens"] == s["input_tokens"] // 2
         assert s["cost_total_usd"] and s["cost_total_usd"] > 0
-        assert (s["session_id"], s["user_id"], s["tenant_id"], s["feature"]) == ("sess-1", "user-1", "acme", "support")
+        assert (s["session_id"], s["user_id"], s["tenant_id"], s["feature"]) == (
+            "sess-1",
+            "user-1",
+            "acme",
+            "support",
+        )
         assert (s["prompt_name"], s["prompt_version"]) == ("answer", "v3")
         assert (s["environment"], s["release"]) == ("test", "r42")
     assert streamed["is_stream"] is True
@@ -104,12 +159,16 @@ def test_openai_calls_stored_with_snapshot_tokens_cost_ttft_and_context(server: 
     assert tools["finish_reason"] == "tool_call" and tools["tool_calls"][0]["name"] == "lookup_order"
 
 
-@pytest.mark.parametrize(("force", "exc_type", "error_class"), [
-    ("rate_limit", openai.RateLimitError, "rate_limit"),
-    ("server_error", openai.InternalServerError, "provider_5xx"),
-])
-def test_injected_errors_are_classed(server: RunningServer, fake: FakeLLMServer, sdk: None, force: str, exc_type: type,
-                                     error_class: str) -> None:
+@pytest.mark.parametrize(
+    ("force", "exc_type", "error_class"),
+    [
+        ("rate_limit", openai.RateLimitError, "rate_limit"),
+        ("server_error", openai.InternalServerError, "provider_5xx"),
+    ],
+)
+def test_injected_errors_are_classed(
+    server: RunningServer, fake: FakeLLMServer, sdk: None, force: str, exc_type: type, error_class: str
+) -> None:
     _assert_error_stored(server, fake, force, exc_type, error_class)
 
 
@@ -119,26 +178,41 @@ def test_client_timeout_is_classed(server: RunningServer, sdk: None) -> None:
         _assert_error_stored(server, hanging, "timeout", openai.APITimeoutError, "timeout")
 
 
-def _assert_error_stored(server: RunningServer, fake: FakeLLMServer, force: str, exc_type: type, error_class: str) -> None:
+def _assert_error_stored(
+    server: RunningServer, fake: FakeLLMServer, force: str, exc_type: type, error_class: str
+) -> None:
     client = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-test", max_retries=0, timeout=0.5)
     with spyglass.span("req"):
         trace_id = spyglass.current_trace_id()
         with pytest.raises(exc_type):
-            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}],
-                                           extra_headers={FORCE_HEADER: force})
+            client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": "x"}],
+                extra_headers={FORCE_HEADER: force},
+            )
     assert trace_id
     span = llm_spans(fetch_trace(server, trace_id, min_spans=2))[0]
     assert span["status"] == "error" and span["error_class"] == error_class
 
 
-def test_anthropic_stream_helper_and_cache_tokens(server: RunningServer, fake: FakeLLMServer, sdk: None) -> None:
+def test_anthropic_stream_helper_and_cache_tokens(
+    server: RunningServer, fake: FakeLLMServer, sdk: None
+) -> None:
     client = anthropic.Anthropic(base_url=fake.anthropic_base_url, api_key="sk-ant-test", max_retries=0)
     with spyglass.span("req"):
         trace_id = spyglass.current_trace_id()
-        client.messages.create(model="claude-sonnet-4-5", max_tokens=200, messages=[{"role": "user", "content": "Hello"}],
-                               extra_headers={FORCE_HEADER: "ok"})
-        with client.messages.stream(model="claude-sonnet-4-5", max_tokens=200, messages=[{"role": "user", "content": "Hi"}],
-                                    extra_headers={FORCE_HEADER: "ok"}) as stream:
+        client.messages.create(
+            model="claude-sonnet-4-5",
+            max_tokens=200,
+            messages=[{"role": "user", "content": "Hello"}],
+            extra_headers={FORCE_HEADER: "ok"},
+        )
+        with client.messages.stream(
+            model="claude-sonnet-4-5",
+            max_tokens=200,
+            messages=[{"role": "user", "content": "Hi"}],
+            extra_headers={FORCE_HEADER: "ok"},
+        ) as stream:
             text = "".join(stream.text_stream)
     assert text and trace_id
     spans = sorted(llm_spans(fetch_trace(server, trace_id, min_spans=3)), key=lambda s: s["start_time_ns"])
@@ -154,15 +228,22 @@ def test_redaction_happens_before_the_server(server: RunningServer, fake: FakeLL
     client = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-test", max_retries=0)
     with spyglass.span("req"):
         trace_id = spyglass.current_trace_id()
-        client.chat.completions.create(model="gpt-4o-mini", extra_headers={FORCE_HEADER: "ok"}, messages=[
-            {"role": "user", "content": f"card {CARD} key {OPENAI_KEY} db postgres://u:pw12345@db/x"}])
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            extra_headers={FORCE_HEADER: "ok"},
+            messages=[
+                {"role": "user", "content": f"card {CARD} key {OPENAI_KEY} db postgres://u:pw12345@db/x"}
+            ],
+        )
     assert trace_id
     stored = json.dumps(fetch_trace(server, trace_id, min_spans=2))
     assert "1111 1111" not in stored and OPENAI_KEY not in stored and "pw12345" not in stored
     assert "[REDACTED:credit_card]" in stored
 
 
-def test_child_process_exit_flushes_every_span(server: RunningServer, fake: FakeLLMServer, tmp_path: Path) -> None:
+def test_child_process_exit_flushes_every_span(
+    server: RunningServer, fake: FakeLLMServer, tmp_path: Path
+) -> None:
     code = textwrap.dedent(f"""
         import openai, spyglass
         spyglass.init()

@@ -55,7 +55,9 @@ def test_unknown_integration_name_raises_and_leaves_sdk_uninitialised() -> None:
     spyglass.init(instrument=())  # a clean init still works afterwards
 
 
-def test_bad_env_values_log_and_fall_back(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_bad_env_values_log_and_fall_back(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("SPYGLASS_SAMPLE_RATE", "lots")
     monkeypatch.setenv("SPYGLASS_CAPTURE", "all")
     monkeypatch.setenv("SPYGLASS_ENDPOINT", "not-a-url")
@@ -154,7 +156,13 @@ def test_feedback_is_posted_in_the_background() -> None:
         assert not spyglass.feedback(trace_id=s.trace_id, thumbs="sideways")  # invalid: logged, never raised
         assert not spyglass.feedback(thumbs="up")  # no id and no current span: logged, never raised
         spyglass.flush(5)
-    assert rx.feedback[0] == {"source": "user", "trace_id": s.trace_id, "thumbs": "up", "comment": "great", "kind": "thumbs"}
+    assert rx.feedback[0] == {
+        "source": "user",
+        "trace_id": s.trace_id,
+        "thumbs": "up",
+        "comment": "great",
+        "kind": "thumbs",
+    }
     assert rx.feedback[1] == {"source": "user", "request_id": "chatcmpl-1", "score": 0.2}
     assert len(rx.feedback) == 2 and spyglass.stats().feedback_sent == 2
 
@@ -168,29 +176,40 @@ def test_feedback_with_server_down_never_raises_or_blocks() -> None:
 
 
 def _run_child(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_import_does_not_pull_server_dependencies() -> None:
-    out = _run_child("""
+    out = _run_child(
+        """
         import spyglass, sys
         heavy = [m for m in ("duckdb", "fastapi", "sqlglot", "sqlalchemy", "uvicorn") if m in sys.modules]
         assert not heavy, heavy
-    """, {})
+    """,
+        {},
+    )
     assert out.returncode == 0, out.stderr
 
 
 def test_spans_are_flushed_at_interpreter_exit() -> None:
     with run_receiver() as rx:
-        out = _run_child("""
+        out = _run_child(
+            """
             import spyglass
             spyglass.init(instrument=())
             for i in range(3):
                 with spyglass.span(f"last-{i}"):
                     pass
             # exits immediately: no flush() call, the atexit hook must send them
-        """, {"SPYGLASS_ENDPOINT": rx.url})
+        """,
+            {"SPYGLASS_ENDPOINT": rx.url},
+        )
         assert out.returncode == 0, out.stderr
         assert sorted(rx.span_names) == ["last-0", "last-1", "last-2"]
 
@@ -198,7 +217,8 @@ def test_spans_are_flushed_at_interpreter_exit() -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_forked_child_exports_its_own_spans() -> None:
     with run_receiver() as rx:
-        out = _run_child("""
+        out = _run_child(
+            """
             import os, spyglass
             spyglass.init(instrument=(), schedule_delay_ms=20)
             with spyglass.span("parent-before-fork"):
@@ -211,13 +231,16 @@ def test_forked_child_exports_its_own_spans() -> None:
                 os._exit(0 if spyglass.stats().exported >= 1 else 3)
             _, status = os.waitpid(pid, 0)
             assert os.waitstatus_to_exitcode(status) == 0, status
-        """, {"SPYGLASS_ENDPOINT": rx.url})
+        """,
+            {"SPYGLASS_ENDPOINT": rx.url},
+        )
         assert out.returncode == 0, out.stderr
         assert "in-child" in rx.span_names and rx.span_names.count("parent-before-fork") == 1
 
 
 def test_init_does_not_import_client_libraries_until_the_app_does() -> None:
-    out = _run_child("""
+    out = _run_child(
+        """
         import sys, spyglass
         spyglass.init(endpoint="http://127.0.0.1:9")
         assert "anthropic" not in sys.modules and "openai" not in sys.modules
@@ -226,13 +249,16 @@ def test_init_does_not_import_client_libraries_until_the_app_does() -> None:
         assert "_spyglass_patched" in Completions.__dict__["create"]._self_wrapper.__name__
         spyglass.shutdown()
         assert not hasattr(Completions.__dict__["create"], "_self_wrapper")
-    """, {})
+    """,
+        {},
+    )
     assert out.returncode == 0, out.stderr
 
 
 def test_reuses_the_apps_tracer_provider_and_keeps_its_exporters() -> None:
     with run_receiver() as rx:
-        out = _run_child("""
+        out = _run_child(
+            """
             from opentelemetry import trace
             from opentelemetry.sdk.trace import TracerProvider
             from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -251,7 +277,9 @@ def test_reuses_the_apps_tracer_provider_and_keeps_its_exporters() -> None:
             got = {s.name: dict(s.attributes) for s in app_exporter.get_finished_spans()}
             assert set(got) == {"app-span", "ours"}, got
             assert got["app-span"]["spyglass.user_id"] == "u7"  # context stamped on the app's spans too
-        """, {"SPYGLASS_ENDPOINT": rx.url})
+        """,
+            {"SPYGLASS_ENDPOINT": rx.url},
+        )
         assert out.returncode == 0, out.stderr
         assert sorted(rx.span_names) == ["app-span", "ours"]
 

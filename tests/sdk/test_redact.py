@@ -29,7 +29,10 @@ SECRETS = (CARD.replace(" ", ""), "1111 1111 1111", OPENAI_KEY, ANTHROPIC_KEY, "
         (f"key={OPENAI_KEY}", "[REDACTED:"),
         (f"use {ANTHROPIC_KEY}", "[REDACTED:api_key]"),
         ("Authorization: Bearer abcdefghijklmnop123456", "Bearer [REDACTED:bearer_token]"),
-        ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "[REDACTED:jwt]"),
+        (
+            "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "[REDACTED:jwt]",
+        ),
         ("aws AKIAIOSFODNN7EXAMPLE", "[REDACTED:aws_access_key]"),
         ("gh ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "[REDACTED:github_token]"),
         (PASSWORD_URL, "postgres://admin:[REDACTED:password]@db.internal"),
@@ -47,13 +50,20 @@ def test_luhn_rejects_non_cards_and_plain_numbers_survive() -> None:
     assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
     redactor = TextRedactor()
     assert redactor("order 4111111111111112 shipped") == "order 4111111111111112 shipped"
-    for harmless in ("total 1234.50 EUR, 3 items", "host 192.168.100.200 up", "v2026.11.23 released",
-                     "at 2026-11-23 10:00:00", "id 550e8400-e29b-41d4-a716-446655440000"):
+    for harmless in (
+        "total 1234.50 EUR, 3 items",
+        "host 192.168.100.200 up",
+        "v2026.11.23 released",
+        "at 2026-11-23 10:00:00",
+        "id 550e8400-e29b-41d4-a716-446655440000",
+    ):
         assert redactor(harmless) == harmless
 
 
 def test_detector_selection_and_callbacks() -> None:
-    redactor = TextRedactor(detectors=["credit_cards"], callbacks=[lambda t: t.replace("ACME", "[REDACTED:customer]")])
+    redactor = TextRedactor(
+        detectors=["credit_cards"], callbacks=[lambda t: t.replace("ACME", "[REDACTED:customer]")]
+    )
     out = redactor(f"ACME paid {CARD}, mail a@b.co")
     assert out == "[REDACTED:customer] paid [REDACTED:credit_card], mail a@b.co"
 
@@ -61,7 +71,9 @@ def test_detector_selection_and_callbacks() -> None:
 def test_redacted_mode_secrets_never_leave_in_llm_spans() -> None:
     prompt = f"My card is {CARD}, key {OPENAI_KEY}, db {PASSWORD_URL}, anthropic {ANTHROPIC_KEY}"
     with capture_spans() as cap:  # default capture mode: redacted
-        mp.openai_client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}])
+        mp.openai_client().chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}]
+        )
         with spyglass.span("tool", kind="tool") as s:
             s.set_tool("query_db", {"dsn": PASSWORD_URL}, f"charged {CARD}", "ok")
         with pytest.raises(RuntimeError), spyglass.span("fails"):
@@ -77,10 +89,17 @@ def test_redacted_mode_secrets_never_leave_in_llm_spans() -> None:
 
 def test_metadata_only_sends_no_content_at_all() -> None:
     with capture_spans(capture="metadata_only") as cap:
-        mp.openai_client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "TOPSECRET prompt"}],
-                                                   tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}])
-        stream = mp.openai_client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "TOPSECRET"}],
-                                                            stream=True, stream_options={"include_usage": True})
+        mp.openai_client().chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "TOPSECRET prompt"}],
+            tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}],
+        )
+        stream = mp.openai_client().chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "TOPSECRET"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
         list(stream)
         with spyglass.span("step") as s:
             s.set_input("TOPSECRET in").set_output("TOPSECRET out")

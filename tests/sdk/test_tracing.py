@@ -19,8 +19,11 @@ pytestmark = pytest.mark.unit
 def test_span_helpers_and_nesting(cap: SpanCapture) -> None:
     with spyglass.span("answer", kind="workflow") as root:
         with spyglass.span("search", kind="retrieval") as s:
-            s.set_retrieval("refund policy", [{"id": "d1", "content": "30 days", "score": 0.9, "metadata": {"src": "kb"}}],
-                            index_version="v7")
+            s.set_retrieval(
+                "refund policy",
+                [{"id": "d1", "content": "30 days", "score": 0.9, "metadata": {"src": "kb"}}],
+                index_version="v7",
+            )
         with spyglass.span("lookup", kind="tool") as t:
             t.set_tool("lookup_order", {"order_id": "A1"}, {"status": "shipped"}, "ok")
         with spyglass.span("check", kind="guardrail") as g:
@@ -33,7 +36,9 @@ def test_span_helpers_and_nesting(cap: SpanCapture) -> None:
     r = attrs(spans["search"])
     assert r[A.SPAN_KIND] == "retrieval" and r[A.RETRIEVAL_QUERY] == "refund policy"
     assert r[A.RETRIEVAL_INDEX_VERSION] == "v7"
-    assert json.loads(r[A.RETRIEVAL_DOCUMENTS]) == [{"id": "d1", "content": "30 days", "score": 0.9, "metadata": {"src": "kb"}}]
+    assert json.loads(r[A.RETRIEVAL_DOCUMENTS]) == [
+        {"id": "d1", "content": "30 days", "score": 0.9, "metadata": {"src": "kb"}}
+    ]
     t = attrs(spans["lookup"])
     assert t[A.TOOL_NAME] == "lookup_order" and json.loads(t[A.TOOL_ARGUMENTS]) == {"order_id": "A1"}
     assert t[A.TOOL_STATUS] == "ok" and json.loads(t[A.TOOL_RESULT]) == {"status": "shipped"}
@@ -126,7 +131,9 @@ def test_context_merges_and_follows_await_and_threads(cap: SpanCapture) -> None:
             pass
 
     with spyglass.context(session_id="s1", user_id="u1", metadata={"plan": "pro"}):
-        with spyglass.context(feature="support", prompt_name="answer", prompt_version="v3", metadata={"ab": 2}):
+        with spyglass.context(
+            feature="support", prompt_name="answer", prompt_version="v3", metadata={"ab": 2}
+        ):
             asyncio.run(child())
             ctx = contextvars.copy_context()
             t = threading.Thread(target=ctx.run, args=(in_thread,))

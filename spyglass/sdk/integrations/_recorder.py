@@ -101,7 +101,11 @@ class CallRecorder:
         attrs.update((k, v) for k, v in attributes.items() if v is not None)
         name = f"{operation} {request_model}" if request_model else operation
         span = client.get_tracer().start_span(
-            name, kind=SpanKind.CLIENT, attributes=attrs, record_exception=False, set_status_on_exception=False
+            name,
+            kind=SpanKind.CLIENT,
+            attributes=attrs,
+            record_exception=False,
+            set_status_on_exception=False,
         )
         return cls(span)
 

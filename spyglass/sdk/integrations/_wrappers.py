@@ -34,7 +34,9 @@ def begin(op: Operation, instance: Any, kwargs: dict[str, Any]) -> CallRecorder 
         report_internal_error(f"{op.provider}.{op.operation}.request")
         model, attrs = kwargs.get("model"), {}
     return CallRecorder.start(
-        provider=op.provider, operation=op.operation, request_model=model if isinstance(model, str) else None,
+        provider=op.provider,
+        operation=op.operation,
+        request_model=model if isinstance(model, str) else None,
         attributes=attrs,
     )
 
@@ -58,7 +60,9 @@ def complete(op: Operation, rec: CallRecorder, kwargs: dict[str, Any], result: A
 
 
 def sync_wrapper(op: Operation) -> Wrapper:
-    def _spyglass_patched_sync(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _spyglass_patched_sync(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         rec = None if in_call() else begin(op, instance, kwargs)
         if rec is None:
             return wrapped(*args, **kwargs)
@@ -74,7 +78,9 @@ def sync_wrapper(op: Operation) -> Wrapper:
 
 
 def async_wrapper(op: Operation) -> Wrapper:
-    async def _spyglass_patched_async(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    async def _spyglass_patched_async(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         rec = None if in_call() else begin(op, instance, kwargs)
         if rec is None:
             return await wrapped(*args, **kwargs)

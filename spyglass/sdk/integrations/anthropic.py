@@ -52,19 +52,32 @@ def _block_parts(content: Any) -> list[dict[str, Any]]:
         if kind == "text":
             parts.append({"type": "text", "content": text(get(block, "text") or "")})
         elif kind == "tool_use":
-            parts.append({"type": "tool_call", "id": get(block, "id"), "name": get(block, "name"),
-                          "arguments": arguments_object(get(block, "input"))})
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": get(block, "id"),
+                    "name": get(block, "name"),
+                    "arguments": arguments_object(get(block, "input")),
+                }
+            )
         elif kind == "tool_result":
             result = get(block, "content")
             if not isinstance(result, str):
                 result = "".join(get(b, "text") or "" for b in items(result))
-            parts.append({"type": "tool_call_response", "id": get(block, "tool_use_id"), "response": text(result)})
+            parts.append(
+                {"type": "tool_call_response", "id": get(block, "tool_use_id"), "response": text(result)}
+            )
         elif kind == "thinking":
             parts.append({"type": "reasoning", "content": text(get(block, "thinking") or "")})
         elif kind in ("image", "document"):
             source = get(block, "source")
-            parts.append({"type": "blob", "modality": "image" if kind == "image" else "document",
-                          "mime_type": get(source, "media_type")})
+            parts.append(
+                {
+                    "type": "blob",
+                    "modality": "image" if kind == "image" else "document",
+                    "mime_type": get(source, "media_type"),
+                }
+            )
         else:
             parts.append({"type": str(kind)})
     return parts
@@ -77,20 +90,31 @@ def messages_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None,
         attrs[A.GEN_AI_REQUEST_STREAM] = True
     tools = kwargs.get("tools")
     if given(tools) and tools:
-        attrs[A.GEN_AI_TOOL_DEFINITIONS] = json_attr([
-            {k: v for k, v in {"type": "function" if get(t, "input_schema") is not None else get(t, "type"),
-                               "name": get(t, "name"), "description": get(t, "description"),
-                               "parameters": get(t, "input_schema")}.items() if v is not None}
-            for t in items(tools)
-        ])
+        attrs[A.GEN_AI_TOOL_DEFINITIONS] = json_attr(
+            [
+                {
+                    k: v
+                    for k, v in {
+                        "type": "function" if get(t, "input_schema") is not None else get(t, "type"),
+                        "name": get(t, "name"),
+                        "description": get(t, "description"),
+                        "parameters": get(t, "input_schema"),
+                    }.items()
+                    if v is not None
+                }
+                for t in items(tools)
+            ]
+        )
     if content_enabled():
         system = kwargs.get("system")
         if given(system):
             attrs[A.GEN_AI_SYSTEM_INSTRUCTIONS] = json_attr(_block_parts(system))
-        attrs[A.GEN_AI_INPUT_MESSAGES] = json_attr([
-            {"role": str(get(m, "role") or "user"), "parts": _block_parts(get(m, "content"))}
-            for m in items(kwargs.get("messages"))
-        ])
+        attrs[A.GEN_AI_INPUT_MESSAGES] = json_attr(
+            [
+                {"role": str(get(m, "role") or "user"), "parts": _block_parts(get(m, "content"))}
+                for m in items(kwargs.get("messages"))
+            ]
+        )
     model = kwargs.get("model")
     return (model if isinstance(model, str) else None), attrs
 
@@ -104,8 +128,9 @@ def _usage_attributes(usage: Any) -> dict[str, Any]:
     out = get(usage, "output_tokens")
     attrs: dict[str, Any] = {}
     if isinstance(base, int):
-        attrs[A.GEN_AI_USAGE_INPUT_TOKENS] = base + (read if isinstance(read, int) else 0) + (
-            write if isinstance(write, int) else 0)
+        attrs[A.GEN_AI_USAGE_INPUT_TOKENS] = (
+            base + (read if isinstance(read, int) else 0) + (write if isinstance(write, int) else 0)
+        )
     if isinstance(read, int):
         attrs[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = read
     if isinstance(write, int):
@@ -116,7 +141,10 @@ def _usage_attributes(usage: Any) -> dict[str, Any]:
 
 
 def messages_response(message: Any) -> dict[str, Any]:
-    attrs: dict[str, Any] = {A.GEN_AI_RESPONSE_MODEL: get(message, "model"), A.GEN_AI_RESPONSE_ID: get(message, "id")}
+    attrs: dict[str, Any] = {
+        A.GEN_AI_RESPONSE_MODEL: get(message, "model"),
+        A.GEN_AI_RESPONSE_ID: get(message, "id"),
+    }
     stop = get(message, "stop_reason")
     if stop:
         attrs[A.GEN_AI_RESPONSE_FINISH_REASONS] = [str(stop)]
@@ -148,7 +176,11 @@ class RawStreamAccumulator:
         elif kind == "content_block_start":
             block = get(event, "content_block")
             self.blocks[int(get(event, "index") or 0)] = {
-                "type": get(block, "type"), "id": get(block, "id"), "name": get(block, "name"), "chunks": []}
+                "type": get(block, "type"),
+                "id": get(block, "id"),
+                "name": get(block, "name"),
+                "chunks": [],
+            }
             return get(block, "type") == "tool_use"
         elif kind == "content_block_delta":
             delta = get(event, "delta")
@@ -163,7 +195,12 @@ class RawStreamAccumulator:
         return False
 
     def _merge_usage(self, usage: Any) -> None:
-        for key in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"):
+        for key in (
+            "input_tokens",
+            "output_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+        ):
             value = get(usage, key)
             if isinstance(value, int):
                 self.usage[key] = value
@@ -173,13 +210,27 @@ class RawStreamAccumulator:
         for _, block in sorted(self.blocks.items()):
             joined = "".join(block["chunks"])
             if block.get("type") == "tool_use":
-                content.append({"type": "tool_use", "id": block.get("id"), "name": block.get("name"), "input": joined or "{}"})
+                content.append(
+                    {
+                        "type": "tool_use",
+                        "id": block.get("id"),
+                        "name": block.get("name"),
+                        "input": joined or "{}",
+                    }
+                )
             elif block.get("type") == "thinking":
                 content.append({"type": "thinking", "thinking": joined})
             else:
                 content.append({"type": "text", "text": joined})
-        return messages_response({"id": self.id, "model": self.model, "stop_reason": self.stop_reason,
-                                  "usage": self.usage or None, "content": content})
+        return messages_response(
+            {
+                "id": self.id,
+                "model": self.model,
+                "stop_reason": self.stop_reason,
+                "usage": self.usage or None,
+                "content": content,
+            }
+        )
 
 
 def _raw_stream(kwargs: dict[str, Any]) -> RawStreamAccumulator | None:
@@ -217,7 +268,10 @@ class MessageStreamProxy(SyncStreamProxy):
     @property
     def text_stream(self) -> Iterator[str]:
         for event in self:
-            if get(event, "type") == "content_block_delta" and get(get(event, "delta"), "type") == "text_delta":
+            if (
+                get(event, "type") == "content_block_delta"
+                and get(get(event, "delta"), "type") == "text_delta"
+            ):
                 yield get(get(event, "delta"), "text")
 
     def until_done(self) -> None:
@@ -238,7 +292,10 @@ class AsyncMessageStreamProxy(AsyncStreamProxy):
     def text_stream(self) -> AsyncIterator[str]:
         async def gen() -> AsyncIterator[str]:
             async for event in self:
-                if get(event, "type") == "content_block_delta" and get(get(event, "delta"), "type") == "text_delta":
+                if (
+                    get(event, "type") == "content_block_delta"
+                    and get(get(event, "delta"), "type") == "text_delta"
+                ):
                     yield get(get(event, "delta"), "text")
 
         return gen()
@@ -269,7 +326,9 @@ def _helper_stream(stream: Any, rec: CallRecorder) -> tuple[Any, HelperStreamAcc
 
 
 MESSAGES = Operation(PROVIDER, "chat", messages_request, messages_response, _raw_stream)
-MESSAGES_STREAM_HELPER = Operation(PROVIDER, "chat", _stream_request, messages_response, wrap=wrap_stream_manager(_helper_stream))
+MESSAGES_STREAM_HELPER = Operation(
+    PROVIDER, "chat", _stream_request, messages_response, wrap=wrap_stream_manager(_helper_stream)
+)
 
 _MODULE = "anthropic.resources.messages.messages"
 

@@ -112,14 +112,18 @@ class Integration:
                     owner = getattr(owner, part)
                 original = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
             except (ImportError, AttributeError, KeyError):
-                logger.debug("spyglass: %s has no %s.%s; skipping that patch", self.package, patch.module, patch.target)
+                logger.debug(
+                    "spyglass: %s has no %s.%s; skipping that patch", self.package, patch.module, patch.target
+                )
                 continue
             if _is_ours(original):
                 continue  # patched by an earlier install that was never undone: do not stack
             setattr(owner, attr, wrapt.FunctionWrapper(original, patch.wrapper))
             self._originals.append((owner, attr, original))
         if not self._originals:
-            logger.warning("spyglass: %s has none of the expected methods; calls are not traced", self.package)
+            logger.warning(
+                "spyglass: %s has none of the expected methods; calls are not traced", self.package
+            )
 
     def uninstall(self) -> None:
         """Restore the original methods (and cancel a pending patch-on-import)."""
@@ -160,7 +164,9 @@ def install_integrations(names: Sequence[str] | None) -> list[Integration]:
         try:
             integration.install()
         except DidNotEnable as exc:
-            (logger.warning if explicit else logger.debug)("spyglass: %s integration not enabled: %s", name, exc)
+            (logger.warning if explicit else logger.debug)(
+                "spyglass: %s integration not enabled: %s", name, exc
+            )
             continue
         except Exception:
             logger.warning("spyglass: %s integration failed to install", name, exc_info=True)

@@ -65,11 +65,23 @@ def _tool_definitions(tools: Any) -> list[dict[str, Any]]:
     for tool in items(tools):
         fn = get(tool, "function")
         if fn is not None:  # chat completions shape
-            out.append({"type": "function", "name": get(fn, "name"), "description": get(fn, "description"),
-                        "parameters": get(fn, "parameters")})
+            out.append(
+                {
+                    "type": "function",
+                    "name": get(fn, "name"),
+                    "description": get(fn, "description"),
+                    "parameters": get(fn, "parameters"),
+                }
+            )
         elif get(tool, "type") == "function":  # Responses shape
-            out.append({"type": "function", "name": get(tool, "name"), "description": get(tool, "description"),
-                        "parameters": get(tool, "parameters")})
+            out.append(
+                {
+                    "type": "function",
+                    "name": get(tool, "name"),
+                    "description": get(tool, "description"),
+                    "parameters": get(tool, "parameters"),
+                }
+            )
         else:
             out.append({"type": str(get(tool, "type"))})
     return [{k: v for k, v in d.items() if v is not None} for d in out]
@@ -94,7 +106,9 @@ def _content_parts(content: Any) -> list[dict[str, Any]]:
         elif kind in ("input_audio",):
             parts.append({"type": "blob", "modality": "audio"})
         elif kind in ("file", "input_file"):
-            parts.append({"type": "file", "file_id": get(get(part, "file"), "file_id") or get(part, "file_id")})
+            parts.append(
+                {"type": "file", "file_id": get(get(part, "file"), "file_id") or get(part, "file_id")}
+            )
         elif kind == "refusal":
             parts.append({"type": "refusal", "content": text(get(part, "refusal") or "")})
         else:
@@ -107,14 +121,30 @@ def _chat_input_messages(messages: Any) -> list[dict[str, Any]]:
     for msg in items(messages):
         role = str(get(msg, "role") or "user")
         if role == "tool":
-            out.append({"role": "tool", "parts": [{"type": "tool_call_response", "id": get(msg, "tool_call_id"),
-                                                   "response": text(get(msg, "content") or "")}]})
+            out.append(
+                {
+                    "role": "tool",
+                    "parts": [
+                        {
+                            "type": "tool_call_response",
+                            "id": get(msg, "tool_call_id"),
+                            "response": text(get(msg, "content") or ""),
+                        }
+                    ],
+                }
+            )
             continue
         parts = _content_parts(get(msg, "content"))
         for call in items(get(msg, "tool_calls")):
             fn = get(call, "function")
-            parts.append({"type": "tool_call", "id": get(call, "id"), "name": get(fn, "name"),
-                          "arguments": arguments_object(get(fn, "arguments"))})
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": get(call, "id"),
+                    "name": get(fn, "name"),
+                    "arguments": arguments_object(get(fn, "arguments")),
+                }
+            )
         entry: dict[str, Any] = {"role": "system" if role == "developer" else role, "parts": parts}
         if get(msg, "name"):
             entry["name"] = get(msg, "name")
@@ -175,16 +205,23 @@ def _usage_attributes(usage: Any, *, responses_api: bool = False) -> dict[str, A
     return attrs
 
 
-def _output_message(content: str | None, refusal: str | None, tool_calls: Sequence[dict[str, Any]],
-                    finish_reason: str | None) -> dict[str, Any]:
+def _output_message(
+    content: str | None, refusal: str | None, tool_calls: Sequence[dict[str, Any]], finish_reason: str | None
+) -> dict[str, Any]:
     parts: list[dict[str, Any]] = []
     if content:
         parts.append({"type": "text", "content": text(content)})
     if refusal:
         parts.append({"type": "refusal", "content": text(refusal)})
     for call in tool_calls:
-        parts.append({"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
-                      "arguments": arguments_object(call.get("arguments"))})
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": call.get("id"),
+                "name": call.get("name"),
+                "arguments": arguments_object(call.get("arguments")),
+            }
+        )
     msg: dict[str, Any] = {"role": "assistant", "parts": parts}
     if finish_reason:
         msg["finish_reason"] = finish_reason
@@ -192,7 +229,10 @@ def _output_message(content: str | None, refusal: str | None, tool_calls: Sequen
 
 
 def chat_response(resp: Any) -> dict[str, Any]:
-    attrs: dict[str, Any] = {A.GEN_AI_RESPONSE_MODEL: get(resp, "model"), A.GEN_AI_RESPONSE_ID: get(resp, "id")}
+    attrs: dict[str, Any] = {
+        A.GEN_AI_RESPONSE_MODEL: get(resp, "model"),
+        A.GEN_AI_RESPONSE_ID: get(resp, "id"),
+    }
     choices = get(resp, "choices") or []
     reasons = [str(get(c, "finish_reason")) for c in choices if get(c, "finish_reason")]
     if reasons:
@@ -207,9 +247,17 @@ def chat_response(resp: Any) -> dict[str, Any]:
         messages = []
         for choice in choices:
             msg = get(choice, "message")
-            calls = [{"id": get(c, "id"), "name": get(get(c, "function"), "name"),
-                      "arguments": get(get(c, "function"), "arguments")} for c in get(msg, "tool_calls") or ()]
-            messages.append(_output_message(get(msg, "content"), get(msg, "refusal"), calls, get(choice, "finish_reason")))
+            calls = [
+                {
+                    "id": get(c, "id"),
+                    "name": get(get(c, "function"), "name"),
+                    "arguments": get(get(c, "function"), "arguments"),
+                }
+                for c in get(msg, "tool_calls") or ()
+            ]
+            messages.append(
+                _output_message(get(msg, "content"), get(msg, "refusal"), calls, get(choice, "finish_reason"))
+            )
         attrs[A.GEN_AI_OUTPUT_MESSAGES] = json_attr(messages)
     return {k: v for k, v in attrs.items() if v is not None}
 
@@ -269,7 +317,9 @@ class ChatStreamAccumulator:
                 if calls:
                     has_content = True
                     for call in calls:
-                        slot = state["tools"].setdefault(int(get(call, "index") or 0), {"id": None, "name": None, "arguments": []})
+                        slot = state["tools"].setdefault(
+                            int(get(call, "index") or 0), {"id": None, "name": None, "arguments": []}
+                        )
                         slot["id"] = get(call, "id") or slot["id"]
                         fn = get(call, "function")
                         slot["name"] = get(fn, "name") or slot["name"]
@@ -291,9 +341,15 @@ class ChatStreamAccumulator:
         if content_enabled() and ordered:
             messages = []
             for c in ordered:
-                calls = [{"id": t["id"], "name": t["name"], "arguments": "".join(t["arguments"])}
-                         for _, t in sorted(c["tools"].items())]
-                messages.append(_output_message("".join(c["text"]) or None, "".join(c["refusal"]) or None, calls, c["finish"]))
+                calls = [
+                    {"id": t["id"], "name": t["name"], "arguments": "".join(t["arguments"])}
+                    for _, t in sorted(c["tools"].items())
+                ]
+                messages.append(
+                    _output_message(
+                        "".join(c["text"]) or None, "".join(c["refusal"]) or None, calls, c["finish"]
+                    )
+                )
             attrs[A.GEN_AI_OUTPUT_MESSAGES] = json_attr(messages)
         return {k: v for k, v in attrs.items() if v is not None}
 
@@ -312,21 +368,55 @@ def _responses_input_messages(value: Any) -> list[dict[str, Any]]:
     for item in items(value):
         kind = get(item, "type")
         if kind == "function_call_output":
-            out.append({"role": "tool", "parts": [{"type": "tool_call_response", "id": get(item, "call_id"),
-                                                   "response": text(get(item, "output") or "")}]})
+            out.append(
+                {
+                    "role": "tool",
+                    "parts": [
+                        {
+                            "type": "tool_call_response",
+                            "id": get(item, "call_id"),
+                            "response": text(get(item, "output") or ""),
+                        }
+                    ],
+                }
+            )
         elif kind == "function_call":
-            out.append({"role": "assistant", "parts": [{"type": "tool_call", "id": get(item, "call_id"),
-                        "name": get(item, "name"), "arguments": arguments_object(get(item, "arguments"))}]})
+            out.append(
+                {
+                    "role": "assistant",
+                    "parts": [
+                        {
+                            "type": "tool_call",
+                            "id": get(item, "call_id"),
+                            "name": get(item, "name"),
+                            "arguments": arguments_object(get(item, "arguments")),
+                        }
+                    ],
+                }
+            )
         elif get(item, "role") is not None:
             role = str(get(item, "role"))
-            out.append({"role": "system" if role == "developer" else role, "parts": _content_parts(get(item, "content"))})
+            out.append(
+                {
+                    "role": "system" if role == "developer" else role,
+                    "parts": _content_parts(get(item, "content")),
+                }
+            )
     return out
 
 
 def responses_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     attrs = server_attributes(instance)
-    attrs.update(setting_attributes(kwargs, {"temperature": A.GEN_AI_REQUEST_TEMPERATURE, "top_p": A.GEN_AI_REQUEST_TOP_P,
-                                             "max_output_tokens": A.GEN_AI_REQUEST_MAX_TOKENS}))
+    attrs.update(
+        setting_attributes(
+            kwargs,
+            {
+                "temperature": A.GEN_AI_REQUEST_TEMPERATURE,
+                "top_p": A.GEN_AI_REQUEST_TOP_P,
+                "max_output_tokens": A.GEN_AI_REQUEST_MAX_TOKENS,
+            },
+        )
+    )
     effort = get(kwargs.get("reasoning"), "effort")
     if given(effort) and isinstance(effort, str):
         attrs[A.GEN_AI_REQUEST_REASONING_LEVEL] = effort
@@ -356,7 +446,10 @@ def responses_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None
 
 
 def responses_response(resp: Any) -> dict[str, Any]:
-    attrs: dict[str, Any] = {A.GEN_AI_RESPONSE_MODEL: get(resp, "model"), A.GEN_AI_RESPONSE_ID: get(resp, "id")}
+    attrs: dict[str, Any] = {
+        A.GEN_AI_RESPONSE_MODEL: get(resp, "model"),
+        A.GEN_AI_RESPONSE_ID: get(resp, "id"),
+    }
     attrs.update(_usage_attributes(get(resp, "usage"), responses_api=True))
     texts: list[str] = []
     refusals: list[str] = []
@@ -370,7 +463,9 @@ def responses_response(resp: Any) -> dict[str, Any]:
                 elif get(part, "type") == "refusal":
                     refusals.append(get(part, "refusal") or "")
         elif kind == "function_call":
-            calls.append({"id": get(item, "call_id"), "name": get(item, "name"), "arguments": get(item, "arguments")})
+            calls.append(
+                {"id": get(item, "call_id"), "name": get(item, "name"), "arguments": get(item, "arguments")}
+            )
     status = get(resp, "status")
     finish: str | None = None
     if status == "completed":
@@ -383,16 +478,23 @@ def responses_response(resp: Any) -> dict[str, Any]:
     if finish:
         attrs[A.GEN_AI_RESPONSE_FINISH_REASONS] = [finish]
     if content_enabled() and (texts or refusals or calls):
-        attrs[A.GEN_AI_OUTPUT_MESSAGES] = json_attr([_output_message("".join(texts) or None, "".join(refusals) or None,
-                                                                      calls, finish)])
+        attrs[A.GEN_AI_OUTPUT_MESSAGES] = json_attr(
+            [_output_message("".join(texts) or None, "".join(refusals) or None, calls, finish)]
+        )
     return {k: v for k, v in attrs.items() if v is not None}
 
 
 class ResponsesStreamAccumulator:
     """Folds Responses API stream events; the terminal event carries the full response."""
 
-    _CONTENT_EVENTS = frozenset({"response.output_text.delta", "response.refusal.delta",
-                                 "response.function_call_arguments.delta", "response.output_item.added"})
+    _CONTENT_EVENTS = frozenset(
+        {
+            "response.output_text.delta",
+            "response.refusal.delta",
+            "response.function_call_arguments.delta",
+            "response.output_item.added",
+        }
+    )
 
     def __init__(self) -> None:
         self.partial: Any = None
@@ -494,8 +596,13 @@ def embeddings_response(resp: Any) -> dict[str, Any]:
 CHAT = Operation(PROVIDER, "chat", chat_request, chat_response, _chat_stream)
 RESPONSES = Operation(PROVIDER, "chat", responses_request, responses_response, _responses_stream)
 EMBEDDINGS = Operation(PROVIDER, "embeddings", embeddings_request, embeddings_response)
-RESPONSES_STREAM_HELPER = Operation(PROVIDER, "chat", _responses_stream_request, responses_response,
-                                    wrap=wrap_stream_manager(_response_helper_stream))
+RESPONSES_STREAM_HELPER = Operation(
+    PROVIDER,
+    "chat",
+    _responses_stream_request,
+    responses_response,
+    wrap=wrap_stream_manager(_response_helper_stream),
+)
 
 _CHAT_MODULE = "openai.resources.chat.completions.completions"
 _RESPONSES_MODULE = "openai.resources.responses.responses"

@@ -15,7 +15,13 @@ from tests.sdk import mock_providers as mp
 pytestmark = pytest.mark.unit
 
 MESSAGES = [{"role": "user", "content": "Weather in Paris?"}]
-TOOLS = [{"name": "get_weather", "description": "weather", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+TOOLS = [
+    {
+        "name": "get_weather",
+        "description": "weather",
+        "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
+    }
+]
 
 
 def _check_cache_usage(a: dict) -> None:
@@ -27,8 +33,9 @@ def _check_cache_usage(a: dict) -> None:
 
 
 def test_create_with_tools_and_cache_tokens(cap: SpanCapture) -> None:
-    msg = mp.anthropic_client().messages.create(model="claude-sonnet-4-5", max_tokens=64, system="Be brief.",
-                                                messages=MESSAGES, tools=TOOLS)
+    msg = mp.anthropic_client().messages.create(
+        model="claude-sonnet-4-5", max_tokens=64, system="Be brief.", messages=MESSAGES, tools=TOOLS
+    )
     assert msg.stop_reason == "tool_use"
     span = cap.one()  # the anthropic SDK's own duplicate CLIENT span is not exported
     a = attrs(span)
@@ -41,11 +48,18 @@ def test_create_with_tools_and_cache_tokens(cap: SpanCapture) -> None:
     assert json.loads(a[A.GEN_AI_SYSTEM_INSTRUCTIONS]) == [{"type": "text", "content": "Be brief."}]
     assert json.loads(a[A.GEN_AI_TOOL_DEFINITIONS])[0]["name"] == "get_weather"
     parts = json.loads(a[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"]
-    assert parts[1] == {"type": "tool_call", "id": "toolu_1", "name": "get_weather", "arguments": {"city": "Paris"}}
+    assert parts[1] == {
+        "type": "tool_call",
+        "id": "toolu_1",
+        "name": "get_weather",
+        "arguments": {"city": "Paris"},
+    }
 
 
 def test_create_stream_true(cap: SpanCapture) -> None:
-    stream = mp.anthropic_client().messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES, stream=True)
+    stream = mp.anthropic_client().messages.create(
+        model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES, stream=True
+    )
     assert isinstance(stream, anthropic.Stream)
     assert [e.type for e in stream][-1] == "message_stop"
     span = cap.one()
@@ -79,10 +93,14 @@ def test_async_create_stream_and_helper(cap: SpanCapture) -> None:
     async def run() -> str:
         client = mp.async_anthropic_client()
         await client.messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES)
-        stream = await client.messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES, stream=True)
+        stream = await client.messages.create(
+            model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES, stream=True
+        )
         async for _ in stream:
             pass
-        async with client.messages.stream(model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES) as helper:
+        async with client.messages.stream(
+            model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES
+        ) as helper:
             return "".join([t async for t in helper.text_stream])
 
     assert asyncio.run(run()) == "Hello"
@@ -93,9 +111,13 @@ def test_async_create_stream_and_helper(cap: SpanCapture) -> None:
 
 
 def test_overloaded_error_is_classed_and_reraised(cap: SpanCapture) -> None:
-    handler = mp.error_handler(529, {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}})
+    handler = mp.error_handler(
+        529, {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}
+    )
     with pytest.raises(anthropic.APIStatusError) as raised:
-        mp.anthropic_client(handler).messages.create(model="claude-sonnet-4-5", max_tokens=8, messages=MESSAGES)
+        mp.anthropic_client(handler).messages.create(
+            model="claude-sonnet-4-5", max_tokens=8, messages=MESSAGES
+        )
     assert raised.value.status_code == 529
     a = attrs(cap.one())
     assert a[A.ERROR_CLASS] == "provider_5xx" and a[A.ERROR_TYPE] == type(raised.value).__qualname__

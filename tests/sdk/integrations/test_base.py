@@ -38,8 +38,9 @@ def test_did_not_enable_when_absent_or_too_old() -> None:
         _TooNew().install()
 
 
-def test_auto_install_is_silent_but_explicit_request_warns(monkeypatch: pytest.MonkeyPatch,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_auto_install_is_silent_but_explicit_request_warns(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(base, "all_integrations", lambda: {"absent": _Absent})
     with caplog.at_level(logging.DEBUG, logger="spyglass.sdk"):
         assert base.install_integrations(None) == []
@@ -52,7 +53,9 @@ def test_auto_install_is_silent_but_explicit_request_warns(monkeypatch: pytest.M
 
 def test_chat_completions_stream_helper_is_one_span(cap: SpanCapture) -> None:
     client = mp.openai_client()
-    with client.chat.completions.stream(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]) as stream:
+    with client.chat.completions.stream(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
         for _ in stream:
             pass
     spans = cap.spans()

@@ -18,8 +18,16 @@ from tests.sdk import mock_providers as mp
 pytestmark = pytest.mark.unit
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Where is my order?"}]
-TOOLS = [{"type": "function", "function": {"name": "lookup_order", "description": "find an order",
-                                           "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_order",
+            "description": "find an order",
+            "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}},
+        },
+    }
+]
 
 
 def _check_usage(a: dict) -> None:
@@ -30,8 +38,9 @@ def _check_usage(a: dict) -> None:
 
 
 def test_chat_create_records_request_snapshot_usage_and_messages(cap: SpanCapture) -> None:
-    result = mp.openai_client().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, temperature=0.2,
-                                                        max_tokens=100, seed=3)
+    result = mp.openai_client().chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, temperature=0.2, max_tokens=100, seed=3
+    )
     assert result.choices[0].message.content == "Hello there"
     span = cap.one()
     a = attrs(span)
@@ -59,13 +68,20 @@ def test_chat_tool_call(cap: SpanCapture) -> None:
     defs = json.loads(a[A.GEN_AI_TOOL_DEFINITIONS])
     assert defs[0]["name"] == "lookup_order" and defs[0]["type"] == "function"
     part = json.loads(a[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"][0]
-    assert part == {"type": "tool_call", "id": "call_1", "name": "lookup_order", "arguments": {"order_id": "A1"}}
+    assert part == {
+        "type": "tool_call",
+        "id": "call_1",
+        "name": "lookup_order",
+        "arguments": {"order_id": "A1"},
+    }
 
 
 @pytest.mark.parametrize("include_usage", [True, False])
 def test_chat_stream_ttft_text_and_usage(cap: SpanCapture, include_usage: bool) -> None:
     kwargs = {"stream_options": {"include_usage": True}} if include_usage else {}
-    stream = mp.openai_client().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, **kwargs)
+    stream = mp.openai_client().chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, **kwargs
+    )
     assert isinstance(stream, openai.Stream)
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert text == "Hello!"
@@ -85,11 +101,18 @@ def test_chat_stream_ttft_text_and_usage(cap: SpanCapture, include_usage: bool) 
 
 
 def test_chat_stream_tool_call_deltas_are_assembled(cap: SpanCapture) -> None:
-    stream = mp.openai_client().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, stream=True)
+    stream = mp.openai_client().chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, stream=True
+    )
     list(stream)
     a = attrs(cap.one())
     part = json.loads(a[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"][0]
-    assert part == {"type": "tool_call", "id": "call_1", "name": "lookup_order", "arguments": {"order_id": "A1"}}
+    assert part == {
+        "type": "tool_call",
+        "id": "call_1",
+        "name": "lookup_order",
+        "arguments": {"order_id": "A1"},
+    }
     assert A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in a
 
 
@@ -112,7 +135,9 @@ def test_parse_records_json_schema(cap: SpanCapture) -> None:
         total: float
         currency: str
 
-    result = mp.openai_client().chat.completions.parse(model="gpt-4o-mini", messages=MESSAGES, response_format=Invoice)
+    result = mp.openai_client().chat.completions.parse(
+        model="gpt-4o-mini", messages=MESSAGES, response_format=Invoice
+    )
     assert result.choices[0].message.parsed == Invoice(total=12.5, currency="EUR")
     a = attrs(cap.one())  # one span: parse is not double-counted through create
     schema = json.loads(a[A.OUTPUT_JSON_SCHEMA])
@@ -151,8 +176,9 @@ def test_async_create_and_stream(cap: SpanCapture) -> None:
     async def run() -> str:
         client = mp.async_openai_client()
         await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-        stream = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True,
-                                                      stream_options={"include_usage": True})
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
         assert isinstance(stream, openai.AsyncStream)
         return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
 
@@ -166,9 +192,17 @@ def test_async_create_and_stream(cap: SpanCapture) -> None:
 @pytest.mark.parametrize(
     ("handler", "exc_type", "error_class"),
     [
-        (mp.error_handler(429, {"error": {"message": "slow down", "type": "rate_limit_exceeded"}}), openai.RateLimitError, "rate_limit"),
+        (
+            mp.error_handler(429, {"error": {"message": "slow down", "type": "rate_limit_exceeded"}}),
+            openai.RateLimitError,
+            "rate_limit",
+        ),
         (mp.error_handler(500), openai.InternalServerError, "provider_5xx"),
-        (mp.error_handler(400, {"error": {"message": "flagged", "code": "content_filter"}}), openai.BadRequestError, "content_filter"),
+        (
+            mp.error_handler(400, {"error": {"message": "flagged", "code": "content_filter"}}),
+            openai.BadRequestError,
+            "content_filter",
+        ),
         (mp.error_handler(401), openai.AuthenticationError, "auth"),
         (mp.timeout_handler, openai.APITimeoutError, "timeout"),
     ],
@@ -215,7 +249,9 @@ def test_refusal_is_recorded_as_a_part(cap: SpanCapture) -> None:
     def handler(request):
         import httpx2
 
-        return httpx2.Response(200, json=mp.chat_completion({"content": None, "refusal": "I can't help with that."}))
+        return httpx2.Response(
+            200, json=mp.chat_completion({"content": None, "refusal": "I can't help with that."})
+        )
 
     mp.openai_client(handler).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     parts = json.loads(attrs(cap.one())[A.GEN_AI_OUTPUT_MESSAGES])[0]["parts"]
@@ -227,7 +263,10 @@ def test_with_raw_response_is_left_untouched(cap: SpanCapture) -> None:
     raw = client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES, stream=True)
     assert type(raw).__name__ == "LegacyAPIResponse"  # not wrapped in a stream proxy
     assert "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices) == "Hello!"
-    assert client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES).parse().model == mp.SNAPSHOT
+    assert (
+        client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES).parse().model
+        == mp.SNAPSHOT
+    )
     assert len(cap.spans()) == 2
 
 
@@ -239,11 +278,20 @@ def test_responses_parse_records_schema(cap: SpanCapture) -> None:
 
     def handler(request):
         obj = dict(mp.RESPONSE_OBJ)
-        obj["output"] = [{"type": "message", "id": "m", "role": "assistant", "status": "completed",
-                          "content": [{"type": "output_text", "text": '{"name": "Paris"}', "annotations": []}]}]
+        obj["output"] = [
+            {
+                "type": "message",
+                "id": "m",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": '{"name": "Paris"}', "annotations": []}],
+            }
+        ]
         return httpx2.Response(200, json=obj)
 
-    result = mp.openai_client(handler).responses.parse(model="gpt-4o-mini", input="Capital?", text_format=City)
+    result = mp.openai_client(handler).responses.parse(
+        model="gpt-4o-mini", input="Capital?", text_format=City
+    )
     assert result.output_parsed == City(name="Paris")
     a = attrs(cap.one())
     assert json.loads(a[A.OUTPUT_JSON_SCHEMA])["properties"] == {"name": {"title": "Name", "type": "string"}}
@@ -257,7 +305,9 @@ def test_responses_stream_helper(cap: SpanCapture) -> None:
     assert final.output_text == "Paris"
 
     async def run() -> str:
-        async with mp.async_openai_client().responses.stream(model="gpt-4o-mini", input="Capital?") as astream:
+        async with mp.async_openai_client().responses.stream(
+            model="gpt-4o-mini", input="Capital?"
+        ) as astream:
             return (await astream.get_final_response()).output_text
 
     assert asyncio.run(run()) == "Paris"
