@@ -131,3 +131,25 @@ def test_full_mode_keeps_content() -> None:
         with spyglass.span("step") as s:
             s.set_input(f"card {CARD}")
         assert attrs(cap.one())[A.INPUT] == f"card {CARD}"
+
+
+def test_a_span_that_cannot_be_redacted_is_dropped_and_the_rest_exported() -> None:
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from spyglass.sdk.config import CaptureMode
+    from spyglass.sdk.redact import RedactingSpanExporter, SpanRedaction
+
+    class Picky(SpanRedaction):
+        def apply(self, span: ReadableSpan) -> ReadableSpan:
+            if span.name == "bad":
+                raise RuntimeError("cannot redact")
+            return super().apply(span)
+
+    inner = InMemorySpanExporter()
+    exporter = RedactingSpanExporter(inner, Picky(CaptureMode.REDACTED, TextRedactor()))
+    spans = [ReadableSpan(name=n, attributes={A.INPUT: f"{n} {CARD}"}) for n in ("good-1", "bad", "good-2")]
+    exporter.export(spans)
+    exported = inner.get_finished_spans()
+    assert [s.name for s in exported] == ["good-1", "good-2"] and exporter.redaction_failures == 1
+    assert all(CARD not in s.attributes[A.INPUT] for s in exported)
