@@ -77,9 +77,27 @@ def _save_state(data_dir: Path, story: Story, history_until_s: float) -> None:
     )
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 60) -> None:
+def plan_history(state: dict[str, Any], now: float, hours: float) -> tuple[Story, float]:
+    """The storyline and the start of the back-fill for a run at ``now``, given the saved
+    state of earlier runs: a story still inside the window continues, and only the gap
+    since the history those runs completed is back-filled."""
+    story = Story.starting_at(now, hours)
+    if "story" in state:
+        with contextlib.suppress(TypeError, ValueError, KeyError):
+            previous = Story.from_json(state["story"])
+            if previous.start_s > now - hours * HOUR_S:
+                story = previous
+    history_from = max(now - hours * HOUR_S, float(state.get("history_until_s", 0) or 0))
+    return story, min(history_from, now)
+
+
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, stop: threading.Event, timeout_s: float = 60
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if stop.is_set():
+            raise KeyboardInterrupt  # Ctrl-C while the server starts
         if process.poll() is not None:
             raise RuntimeError(f"spyglass serve exited with {process.returncode}; see {log}:\n{_tail(log)}")
         with (
@@ -122,17 +140,21 @@ class Demo:
         key = _api_key(data_dir)
         now = time.time()
         state = _load_state(data_dir)
-        story = Story.from_json(state["story"]) if "story" in state else Story.starting_at(now, opts.hours)
-        history_from = max(now - opts.hours * HOUR_S, float(state.get("history_until_s", 0)))
+        story, history_from = plan_history(state, now, opts.hours)
         url = f"http://{opts.host}:{opts.port}"
+        # Only a completed back-fill moves this forward: a failed or interrupted run must
+        # not leave a hole that the next run would believe filled.
+        history_until = float(state.get("history_until_s", 0))
         try:
             self._server = self._start_server(key, logs / "server.log")
-            _wait_ready(url, self._server, logs / "server.log")
+            _wait_ready(url, self._server, logs / "server.log", self._stop)
             with FakeLLMServer(demo_scenario(story, opts.seed), port=opts.provider_port) as provider:
                 self._banner(url, key, provider.url, history_from, now)
                 self._start_workers(story, url, key, provider.url, history_from, now, logs)
-                self._wait_for_backfill(started=time.monotonic())
+                backfilled = self._wait_for_backfill(started=time.monotonic())
                 self._run_live(url)
+                if backfilled:  # history is complete up to now: back-filled, then live
+                    history_until = time.time()
         except KeyboardInterrupt:
             pass
         except RuntimeError as exc:
@@ -140,7 +162,7 @@ class Demo:
             return 1
         finally:
             self._shutdown()
-            _save_state(data_dir, story, time.time())
+            _save_state(data_dir, story, history_until)
         _say("Demo stopped; data kept in " + str(data_dir.resolve()))
         return 0
 
@@ -196,7 +218,8 @@ class Demo:
     def _workers(self) -> list[subprocess.Popen[bytes]]:
         return [p for p in self._children if p is not self._server]
 
-    def _wait_for_backfill(self, started: float) -> None:
+    def _wait_for_backfill(self, started: float) -> bool:
+        """Wait for every worker's back-fill report; True when all completed."""
         _say("Back-filling history through the real SDKs (simulated clocks) ...")
         while len(self._backfill_reports) < len(DEPLOYMENTS) and not self._stop.is_set():
             if all(p.poll() is not None for p in self._workers()):
@@ -209,7 +232,10 @@ class Demo:
             _say(
                 f"  {report['deployment']:<28} {report['arrivals']:>5} arrivals, {report['spans_exported']:>6} spans{dropped}"
             )
-        _say(f"History ready in {time.monotonic() - started:.0f}s.")
+        complete = len(self._backfill_reports) == len(DEPLOYMENTS) and not self._stop.is_set()
+        if complete:
+            _say(f"History ready in {time.monotonic() - started:.0f}s.")
+        return complete
 
     def _run_live(self, url: str) -> None:
         opts = self.options

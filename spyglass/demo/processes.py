@@ -20,9 +20,21 @@ from typing import IO, Any
 _PR_SET_PDEATHSIG = 1
 
 
+def _load_prctl() -> Any:
+    try:
+        return ctypes.CDLL(None).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Resolved here, in the parent: the child between fork and exec must not dlopen (another
+# thread of ours may have held the loader lock at fork time); it only calls the pointer.
+_PRCTL = _load_prctl() if sys.platform.startswith("linux") else None
+
+
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 def spawn(
@@ -42,7 +54,7 @@ def spawn(
             stdout=stdout if stdout is not None else log,
             stderr=log,
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
         )
     finally:
         log.close()

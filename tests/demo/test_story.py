@@ -50,3 +50,17 @@ def test_arrivals_follow_rate_and_daily_shape() -> None:
         by_hour[int(t % 86400 // 3600)] += 1
     assert max(by_hour) > 1.8 * min(by_hour)  # busy afternoons, quiet nights
     assert min(diurnal_factor(h * 3600.0) for h in range(24)) > 0.5
+
+
+def test_a_second_run_continues_the_story_and_fills_only_the_gap() -> None:
+    from spyglass.demo.orchestrator import plan_history
+
+    fresh, start = plan_history({}, NOW, 24)
+    assert fresh.start_s == NOW and start == NOW - 24 * HOUR_S
+    state = {"story": fresh.to_json(), "history_until_s": NOW + 600}
+    story, start = plan_history(state, NOW + 3600, 24)
+    assert story == fresh and start == NOW + 600
+    stale, start = plan_history(state, NOW + 3 * 86400, 24)
+    assert stale.start_s == NOW + 3 * 86400 and start == NOW + 2 * 86400
+    broken, _ = plan_history({"story": "{not json", "history_until_s": None}, NOW, 24)
+    assert broken.start_s == NOW
