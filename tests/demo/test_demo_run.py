@@ -6,6 +6,7 @@ volume, live traffic until the test sends SIGINT.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -197,3 +198,31 @@ def test_sigint_stops_every_child(demo: DemoRun) -> None:
         time.sleep(0.2)
     assert not [pid for pid in children if _alive(pid)]
     assert any("Demo stopped" in line for line in demo.lines)
+
+
+def test_short_run_ends_by_itself_and_saves_state(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    cmd = [
+        sys.executable, "-m", "spyglass.cli.main", "demo",
+        "--data-dir", str(data_dir), "--port", str(free_port()), "--grpc-port", "0",
+        "--hours", "1", "--scale", "0.3", "--live-seconds", "2",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPYGLASS_")}
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    children: set[int] = set()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            children |= _descendants(process.pid)
+            time.sleep(0.5)
+        output = process.communicate(timeout=30)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, output
+    assert "History ready" in output and "Demo stopped" in output
+    assert not [pid for pid in children if _alive(pid)]
+    state = json.loads((data_dir / "demo-state.json").read_text())
+    assert state["history_until_s"] > time.time() - 120
+    assert (data_dir / "demo-api-key").read_text().startswith("sg_")
