@@ -6,7 +6,7 @@ sent by several concurrent HTTP/1.1 connections. A request counts only when answ
 i.e. after its spans are committed. Prints spans/s, bytes on disk per span and the
 server's peak RSS (VmHWM). Goal: >= 20,000 spans/s, peak <= 1 GB.
 
-    python -m bench.ingest_http [--spans 100000] [--connections 4]
+    python -m bench.ingest_http [--spans 100000] [--connections 8]
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ async def _send_all(url: str, key: str, bodies: list[bytes], connections: int) -
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=100_000)
-    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args(argv if argv is not None else [])
     t = time.perf_counter()
     bodies = build_requests(args.spans)
