@@ -61,7 +61,7 @@ def demo_scenario(story: Story, seed: int = 42) -> Scenario:
                 match=Match(
                     api="anthropic.messages", after=story.runaway_from_s, before=story.runaway_until_s
                 ),
-                behaviour=Behaviour(tool_repeat_rate=0.96),
+                behaviour=Behaviour(tool_repeat_rate=0.99, refusal_rate=0.0),
             ),
             Rule(
                 name="back-fill: answer at once, report simulated latency in headers",

@@ -34,7 +34,7 @@ from spyglass.demo.world import arrivals
 
 CLIENT_TIMEOUT_S = 20.0
 BACKFILL_THREADS = 4
-LIVE_MAX_IN_FLIGHT = 8
+LIVE_MAX_IN_FLIGHT = 64  # sessions idle for minutes between turns (user think time)
 # The provider keys are fake: the fake provider accepts any key; apps send their own.
 OPENAI_KEY = "sk-demo-not-a-real-key"
 ANTHROPIC_KEY = "sk-ant-demo-not-a-real-key"

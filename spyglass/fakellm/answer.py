@@ -65,7 +65,9 @@ class Answer:
 def plan_answer(call: Call, question: Question) -> Answer:
     """Decide the answer for one (non-error) call. Pure given the call's RNG."""
     outcome, behaviour, rng = call.outcome, call.behaviour, call.outcome.rng
-    prompt_tokens = count_tokens(question.prompt_text) + 8  # role/format overhead, as providers add
+    # role/format overhead and tool definitions count as input, as providers bill them
+    tool_text = json.dumps([[t.name, t.parameters] for t in question.tools]) if question.tools else ""
+    prompt_tokens = count_tokens(question.prompt_text) + count_tokens(tool_text) + 8
     cached = int(prompt_tokens * (behaviour.cached_share or 0.0))
     cache_write = int((prompt_tokens - cached) * (behaviour.cache_write_share or 0.0))
     text: str | None = None

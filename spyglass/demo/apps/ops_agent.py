@@ -22,9 +22,23 @@ from spyglass.demo.world import order_number, pick_tenant, pick_user
 MODEL = "claude-sonnet-4-5"
 MAX_STEPS = 30
 TRANSIENT_RETRIES = 2
+_POLICIES = (
+    "Refunds: orders delivered less than 14 days ago may be refunded to the original payment method; "
+    "digital goods and custom orders are not refundable once delivered or in production.",
+    "Shipping: standard 3-5 business days, express 1-2, international 7-12 plus customs; a parcel is "
+    "lost after 10 business days without a tracking update.",
+    "Double charges: confirm both charges in billing, refund the duplicate, tell the customer 5-7 days.",
+    "Plans: upgrades apply at once, downgrades at the next billing period; API limits per plan are in "
+    "the help center.",
+    "Escalation: open a ticket with priority high for anything involving money over 500 USD, legal "
+    "threats, security, or a customer who asked for a human twice.",
+    "Privacy: never repeat full card numbers, passwords or tokens; refer to the last four digits only.",
+    "Tone: concise, factual, no promises the tools cannot confirm; state what you did and what happens next.",
+)
 SYSTEM = (
     "You are an operations agent for a support team. Investigate the customer's issue with the tools, "
-    "fix what you can, open a ticket for anything you cannot fix, then summarise what you did."
+    "fix what you can, open a ticket for anything you cannot fix, then summarise what you did.\n\n"
+    "Policies:\n" + "\n".join(f"- {rule}" for rule in _POLICIES)
 )
 TASKS = (
     "Customer {user} says order {order} never arrived. Investigate and resolve.",
