@@ -58,11 +58,14 @@ def bench_evaluation(n_spans: int, keep_dir: str | None = None) -> dict[str, Any
         svc = AlertService(store, engine, settle_s=60.0, base_url="http://bench", clock=lambda: now)
         svc.seed_default_rules([PROJECT], now)
         rounds = []
-        report = None
+        reports = []
         for i in range(4):
             t = time.perf_counter()
-            report = svc.evaluator.evaluate_once(now + i * 30)
+            reports.append(svc.evaluator.evaluate_once(now + i * 30))
             rounds.append(time.perf_counter() - t)
+        report = reports[-1]
+        events = [e for r in reports for e, _, _ in r.events]
+        firing = len(svc.repo.active_instances(PROJECT, ("firing",)))
         assert report is not None and not report.errors, report and report.errors
         per_rule = {}
         for _, rule in svc.repo.list_rules(PROJECT):
@@ -77,6 +80,8 @@ def bench_evaluation(n_spans: int, keep_dir: str | None = None) -> dict[str, Any
         "rules": len(per_rule),
         "round_cold_s": round(rounds[0], 3),
         "round_warm_median_s": round(statistics.median(rounds[1:]), 3),
+        "events": {k: events.count(k) for k in sorted(set(events))},
+        "firing_after": firing,
         "per_rule_ms": per_rule,
     }
 
@@ -184,6 +189,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     print(f"  round, cold          {ev['round_cold_s']:.3f} s   (goal <= 2 s)")
     print(f"  round, warm (median) {ev['round_warm_median_s']:.3f} s")
+    print(f"  events over 4 rounds {ev['events']}, firing after: {ev['firing_after']}")
     for name, ms in sorted(ev["per_rule_ms"].items(), key=lambda kv: -kv[1]):
         print(f"    {name:<28} {ms:8.1f} ms")
     lat = bench_notification_latency()

@@ -115,30 +115,37 @@ class Evaluator:
         report = RoundReport()
         results: list[tuple[str, float, str | None]] = []
         mutes: dict[str, SilenceMuter] = {}
+        quiet: list[dict[str, Any]] = []  # instance rows without an event: one commit per round
         for project_id, rule in self.repo.list_rules(enabled_only=True):
             report.rules += 1
             if project_id not in mutes:
                 mutes[project_id] = SilenceMuter(self.repo.silences(project_id, active_at=now))
             try:
-                self._evaluate_rule(project_id, rule, now, mutes[project_id], report)
+                self._evaluate_rule(project_id, rule, now, mutes[project_id], report, quiet)
                 results.append((rule.id or "", now, None))
             except Exception as e:
                 log.exception("alert rule %s/%s failed", project_id, rule.name)
                 report.errors[rule.name] = f"{type(e).__name__}: {e}"
                 results.append((rule.id or "", now, report.errors[rule.name]))
+        self.repo.save_instances(quiet)
         self.repo.mark_evaluated(results)
         report.retried = self.pipeline.retry_due(now)
         return report
 
     def _evaluate_rule(
-        self, project_id: str, rule: Rule, now: float, muter: SilenceMuter, report: RoundReport
+        self,
+        project_id: str,
+        rule: Rule,
+        now: float,
+        muter: SilenceMuter,
+        report: RoundReport,
+        quiet: list[dict[str, Any]],
     ) -> None:
         end = now - self.settle_s
         samples = sample_rule(rule, self.queries, project_id, end)
         existing = self.repo.instances_for_rule(rule.id or "")
         window = (int(end * NS) - int(rule.window_s * NS), int(end * NS))
         seen: set[str] = set()
-        quiet: list[dict[str, Any]] = []  # rows without an event: saved together at the end
         for s in samples:
             fp = fingerprint(s.labels)
             seen.add(fp)
@@ -146,8 +153,6 @@ class Evaluator:
         for fp, row in existing.items():
             if fp not in seen and row["state"] in (AlertState.PENDING, AlertState.FIRING):
                 self._step(project_id, rule, fp, row, None, now, window, muter, report, quiet)
-        if quiet:
-            self.repo.save_instances(quiet)
 
     def _step(
         self,
