@@ -120,3 +120,17 @@ def install() -> None:
         time.perf_counter = _perf_counter
         otel_trace.time_ns = _time_ns  # bound by "from time import time_ns"
         _installed = True
+
+
+def uninstall() -> None:
+    """Restore the real clocks (tests; the demo's worker processes never need it)."""
+    global _installed
+    with _install_lock:
+        if not _installed:
+            return
+        import opentelemetry.sdk.trace as otel_trace
+
+        time.time_ns = _REAL_TIME_NS
+        time.perf_counter = _REAL_PERF_COUNTER
+        otel_trace.time_ns = _REAL_TIME_NS
+        _installed = False

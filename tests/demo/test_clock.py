@@ -18,8 +18,7 @@ DAY_AGO_S = time.time() - 86400
 
 
 @pytest.fixture()
-def tracer_and_spans():
-    clock.install()
+def tracer_and_spans(simulated_clocks):
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -55,6 +54,7 @@ def test_real_time_outside_and_in_other_threads(tracer_and_spans) -> None:
 
 
 def test_pause_sleeps_in_real_time() -> None:
+    assert time.perf_counter is clock._REAL_PERF_COUNTER  # no patch leaks between tests
     started = time.monotonic()
     clock.pause(50)
     assert time.monotonic() - started >= 0.045

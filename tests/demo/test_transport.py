@@ -31,10 +31,9 @@ def _client(url: str) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{url}/v1", api_key="k", http_client=http, max_retries=0)
 
 
-def test_backfill_call_returns_at_once_but_advances_the_clock(fake) -> None:
+def test_backfill_call_returns_at_once_but_advances_the_clock(fake, simulated_clocks) -> None:
     server, story = fake
     client = _client(server.url)
-    clock.install()
     with clock.simulated_time(story.history_from_s + 3600) as timeline:
         before = timeline.now_s()
         wall = time.monotonic()
@@ -50,10 +49,9 @@ def test_backfill_call_returns_at_once_but_advances_the_clock(fake) -> None:
     assert after - before >= 0.1  # the demo scenario's latencies are hundreds of ms at least
 
 
-def test_snapshot_follows_the_simulated_clock(fake) -> None:
+def test_snapshot_follows_the_simulated_clock(fake, simulated_clocks) -> None:
     server, story = fake
     client = _client(server.url)
-    clock.install()
     with clock.simulated_time(story.snapshot_swap_s - 600):
         early = client.chat.completions.create(
             model="gpt-4o-mini", messages=MESSAGES, extra_headers={FORCE_HEADER: "ok"}
@@ -65,10 +63,9 @@ def test_snapshot_follows_the_simulated_clock(fake) -> None:
     assert (early.model, late.model) == ("gpt-4o-mini-2024-07-18", "gpt-4o-mini-2025-04-14")
 
 
-def test_simulated_timeout_becomes_a_client_timeout(fake) -> None:
+def test_simulated_timeout_becomes_a_client_timeout(fake, simulated_clocks) -> None:
     server, story = fake
     client = _client(server.url)
-    clock.install()
     with clock.simulated_time(story.history_from_s) as timeline:
         before = timeline.now_s()
         with pytest.raises(openai.APITimeoutError):
