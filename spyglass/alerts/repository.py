@@ -6,6 +6,7 @@ before returning, so it is safe from any thread. Rows come back as plain dicts.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -32,13 +33,20 @@ class AlertRepository:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         t.create_tables(engine)
+        # Validated rules by id, reused while the stored spec is unchanged: validating every
+        # spec with jsonschema on every round would cost more than evaluating it.
+        self._parsed: dict[str, tuple[Any, bool, Rule]] = {}
 
     # ---- rules -----------------------------------------------------------------------------
     def _rule_from_row(self, row: Any) -> Rule:
+        cached = self._parsed.get(row["id"])
+        if cached and cached[0] == row["spec"] and cached[1] == bool(row["enabled"]):
+            return copy.deepcopy(cached[2])  # callers may mutate their copy
         rule = parse_rule(row["spec"])
         rule.id = row["id"]
         rule.enabled = bool(row["enabled"])
-        return rule
+        self._parsed[row["id"]] = (copy.deepcopy(row["spec"]), rule.enabled, rule)
+        return copy.deepcopy(rule)
 
     def list_rules(self, project_id: str | None = None, enabled_only: bool = False) -> list[tuple[str, Rule]]:
         """``(project_id, rule)`` pairs, by project then name."""
