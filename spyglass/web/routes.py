@@ -53,9 +53,19 @@ router = APIRouter(include_in_schema=False)
 _static_files = StaticFiles(directory=_STATIC_DIR)
 
 
+def _module_preloads() -> str:
+    """``<link rel="modulepreload">`` for every UI module: the browser fetches them all at
+    once instead of discovering them import by import (a three-level waterfall)."""
+    paths = sorted(
+        p.relative_to(_STATIC_DIR).as_posix() for p in _STATIC_DIR.rglob("*.js") if "vendor" not in p.parts
+    )
+    return "\n  ".join(f'<link rel="modulepreload" href="/ui/static/{p}">' for p in paths)
+
+
 def _shell() -> str:
-    # Read per request: a few KB, and editing the shell then needs no restart in development.
-    return _SHELL_PATH.read_text(encoding="utf-8")
+    # Read per request: a few KB, and editing the shell or adding a module then needs no
+    # restart in development.
+    return _SHELL_PATH.read_text(encoding="utf-8").replace("<!--modulepreload-->", _module_preloads(), 1)
 
 
 @router.get("/", response_class=HTMLResponse)

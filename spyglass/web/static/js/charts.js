@@ -5,6 +5,27 @@
 import { escapeHtml } from './dom.js';
 
 const live = new Set();
+const ECHARTS_SRC = '/ui/static/vendor/echarts.min.js';
+let loading = null;
+
+/**
+ * Load the vendored ECharts once (1 MB). Pages with charts await this together with their
+ * API calls, so parsing the library overlaps the queries and pages without charts
+ * (explorer, trace) never pay for it.
+ */
+export function loadCharts() {
+  if (window.echarts) return Promise.resolve();
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = ECHARTS_SRC;
+      script.onload = () => resolve();
+      script.onerror = () => { loading = null; reject(new Error('The chart library failed to load.')); };
+      document.head.append(script);
+    });
+  }
+  return loading;
+}
 export const PALETTE = ['#3b82f6', '#8b5cf6', '#10b981', '#f59e0b', '#ef4444', '#06b6d4', '#ec4899', '#84cc16', '#f97316', '#6366f1', '#14b8a6', '#a855f7'];
 
 const resizeObserver = typeof ResizeObserver !== 'undefined'

@@ -1,7 +1,7 @@
 // Overview dashboard: KPIs with change vs the previous period, histograms, time series with
 // release markers, an outlier table and (when the alerts API exists) open alerts.
 import { api } from '../api.js';
-import { chart, axisTooltip, itemTooltip, GRID, timeAxis, valueAxis, AXIS_LABEL, SPLIT_LINE } from '../charts.js';
+import { chart, axisTooltip, itemTooltip, loadCharts, GRID, timeAxis, valueAxis, AXIS_LABEL, SPLIT_LINE } from '../charts.js';
 import { h, mount, spinner, empty, escapeHtml } from '../dom.js';
 import * as fmt from '../format.js';
 import { link, scopeQuery, timeWindow } from '../state.js';
@@ -187,6 +187,7 @@ export async function render({ el, params, signal }) {
   const [cur, ts] = await Promise.all([
     api.metrics(base, { signal }),
     api.metrics({ ...base, bucket: win.bucket }, { signal }),
+    loadCharts(),
   ]);
   const c = (cur.series && cur.series[0]) || ZERO;
 

@@ -1,7 +1,7 @@
 // Models: requested model vs returned snapshot over time (stacked), so a silent provider
 // swap shows as a visible step, plus a table of every (model, snapshot) pair.
 import { api } from '../api.js';
-import { chart, axisTooltip, GRID, timeAxis, valueAxis, AXIS_LABEL } from '../charts.js';
+import { chart, axisTooltip, loadCharts, GRID, timeAxis, valueAxis, AXIS_LABEL } from '../charts.js';
 import { h, mount, spinner, empty } from '../dom.js';
 import * as fmt from '../format.js';
 import { scopeQuery, timeWindow, link, term } from '../state.js';
@@ -14,6 +14,7 @@ export async function render({ el, params, signal }) {
   const [ts, totals] = await Promise.all([
     api.metrics({ level: 'span', q, start: win.start, end: win.end, bucket: win.bucket, group_by: 'model,response_model' }, { signal }),
     api.metrics({ level: 'span', q, start: win.start, end: win.end, group_by: 'model,response_model' }, { signal }),
+    loadCharts(),
   ]);
   const rows = (totals.series || []).map((s) => ({ model: s.group.model || '(none)', snapshot: s.group.response_model || '(not returned)', ...s }))
     .sort((a, b) => a.model.localeCompare(b.model) || b.count - a.count);
