@@ -194,7 +194,10 @@ class Compiler:
         """A condition on a rollup list: some element matches (same value rules as spans)."""
         if isinstance(node, Present):
             return exp.or_(
-                *(exp.GT(this=exp.ArraySize(this=col(c, TRACE_ALIAS)), expression=exp.Literal.number(0)) for c in lists)
+                *(
+                    exp.GT(this=exp.ArraySize(this=col(c, TRACE_ALIAS)), expression=exp.Literal.number(0))
+                    for c in lists
+                )
             )
         assert isinstance(node, Compare)
         element = exp.column(LIST_ELEMENT)

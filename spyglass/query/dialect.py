@@ -53,7 +53,9 @@ def list_any(value: exp.Expr, var: str, condition: exp.Expr) -> exp.Expr:
     """True when some element ``var`` of the list ``value`` satisfies ``condition``
     (DuckDB ``list_filter`` lambda, ClickHouse ``arrayFilter``, PostgreSQL via UNNEST)."""
     lam = exp.Lambda(this=condition, expressions=[exp.to_identifier(var)])
-    return exp.GT(this=exp.ArraySize(this=exp.ArrayFilter(this=value, expression=lam)), expression=exp.Literal.number(0))
+    return exp.GT(
+        this=exp.ArraySize(this=exp.ArrayFilter(this=value, expression=lam)), expression=exp.Literal.number(0)
+    )
 
 
 def quantiles(value: exp.Expr, qs: list[float], dialect: str) -> exp.Expr:

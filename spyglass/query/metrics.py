@@ -197,6 +197,7 @@ def _base_rows(
     bucket_ns: int | None,
     dialect: str,
     params: Params,
+    with_feedback: bool = True,
 ) -> exp.Select:
     """One row per counted unit with columns g0..gN, bucket, and the measures (m_*)."""
     cond = compile_filter(parse(q), level=level, dialect=dialect, params=params, scope=scope)
@@ -271,10 +272,11 @@ def _base_rows(
             ),
         }
         fb_on = col("response_id", a)
-    fb = _feedback_subquery(level, scope, params).subquery(FEEDBACK_ALIAS)
-    src = src.join(fb, on=col("fb_key", FEEDBACK_ALIAS).eq(fb_on), join_type="left")
+    if with_feedback:
+        fb = _feedback_subquery(level, scope, params).subquery(FEEDBACK_ALIAS)
+        src = src.join(fb, on=col("fb_key", FEEDBACK_ALIAS).eq(fb_on), join_type="left")
     for name in ("fb_count", "fb_positive", "fb_negative", "fb_score_sum", "fb_score_n"):
-        m[name] = col(name, FEEDBACK_ALIAS)
+        m[name] = col(name, FEEDBACK_ALIAS) if with_feedback else exp.Literal.number(0)
     if bucket_ns is not None:
         selects.append(
             exp.alias_(ds.time_bucket(col("start_time_ns", a), params.add(bucket_ns, "bucket_ns")), "bucket")
@@ -324,7 +326,18 @@ def compute_metrics(
     bucket_ns = BUCKETS_NS[bucket] if bucket else None
     params = Params()
     lvl: MetricsLevel = "trace" if level == "trace" else "span"
-    base = _base_rows(lvl, scope, q, dims, bucket_ns, store.dialect, params).subquery("u")
+    # skip the feedback join (a probe of every row's key) when the project has none
+    fb_params = Params()
+    has_feedback = bool(
+        store.query(
+            exp.select(exp.Literal.number(1))
+            .from_(exp.to_table("feedback").as_("f"))
+            .where(col("project_id", "f").eq(fb_params.add(project_id, "project_id")))
+            .limit(1),
+            fb_params.values,
+        )
+    )
+    base = _base_rows(lvl, scope, q, dims, bucket_ns, store.dialect, params, has_feedback).subquery("u")
 
     keys = [exp.column(f"g{i}") for i in range(len(dims))]
     if bucket_ns is not None:
@@ -353,12 +366,16 @@ def compute_metrics(
         exp.alias_(exp.Sum(this=m("fb_score_n")), "fb_score_n"),
     ]
     for measure in ("latency", "ttft"):  # one sort per measure for all quantiles
-        aggs.append(exp.alias_(ds.quantiles(m(measure), list(QUANTILES.values()), store.dialect), f"{measure}_q"))
+        aggs.append(
+            exp.alias_(ds.quantiles(m(measure), list(QUANTILES.values()), store.dialect), f"{measure}_q")
+        )
         aggs.append(exp.alias_(exp.Max(this=m(measure)), f"{measure}_max"))
         aggs.append(exp.alias_(exp.Avg(this=m(measure)), f"{measure}_mean"))
     # errors by class in the same scan: the classes are a closed enum
     for cls in ERROR_CLASSES:
-        is_cls = exp.and_(m("is_error").eq(exp.Literal.number(1)), m("error_class").eq(exp.Literal.string(cls)))
+        is_cls = exp.and_(
+            m("is_error").eq(exp.Literal.number(1)), m("error_class").eq(exp.Literal.string(cls))
+        )
         aggs.append(exp.alias_(exp.Sum(this=_case(is_cls)), f"err_{cls}"))
     query = exp.select(*keys, *aggs).from_(base)
     if keys:

@@ -75,11 +75,9 @@ def search_spans(
     after = decode_cursor(cursor, 4, sort) if cursor else None
     ties = [col("trace_id", SPAN_ALIAS), col("span_id", SPAN_ALIAS)]
 
-    def page_keys(sub: Scope, need: int) -> list[dict[str, Any]]:
-        """Phase 1: only the keys of the page (no wide columns for every candidate)."""
-        params = Params()
+    def candidates(sub: Scope, params: Params, *selects: exp.Expr) -> exp.Select:
         query = (
-            exp.select(*ties, col("start_time_ns", SPAN_ALIAS), exp.alias_(key, "_sort_key"))
+            exp.select(*selects)
             .from_(exp.to_table("spans").as_(SPAN_ALIAS))
             .where(scope_condition(SPAN_ALIAS, sub, params))
         )
@@ -88,6 +86,28 @@ def search_spans(
             query = query.where(cond)
         if after is not None:
             query = query.where(keyset_after([key, *ties], after, desc, params))
+        return query
+
+    def page_keys(sub: Scope, need: int) -> list[dict[str, Any]]:
+        """Phase 1: only the keys of the page (no wide columns for every candidate)."""
+        params = Params()
+        query = candidates(sub, params, *ties, col("start_time_ns", SPAN_ALIAS), exp.alias_(key, "_sort_key"))
+        if column != "start_time_ns":
+            # Find the need-th sort value on the numeric column alone, then read the string
+            # ids only for rows at or beyond it (top-N over 400k ids costs 5x more).
+            t_params = Params()
+            threshold_query = (
+                candidates(sub, t_params, exp.alias_(key, "_sort_key"))
+                .order_by(exp.Ordered(this=key, desc=desc))
+                .limit(1)
+                .offset(need - 1)
+            )
+            found = store.query(threshold_query, t_params.values)
+            if found:
+                bound = params.add(found[0]["_sort_key"])
+                query = query.where(
+                    exp.GTE(this=key, expression=bound) if desc else exp.LTE(this=key, expression=bound)
+                )
         query = query.order_by(*(exp.Ordered(this=k, desc=desc) for k in (key, *ties))).limit(need)
         return store.query(query, params.values)
 
