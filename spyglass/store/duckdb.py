@@ -13,7 +13,6 @@ other (DuckDB MVCC gives each a consistent snapshot). Every method blocks.
 
 from __future__ import annotations
 
-import operator
 import threading
 import time
 import uuid
@@ -26,9 +25,16 @@ import orjson
 import pyarrow as pa
 import sqlglot.expressions as exp
 
-from spyglass.model.span import LlmSpan, Message
+from spyglass.model.span import LlmSpan
+from spyglass.store.arrow_batch import (  # noqa: F401  (re-exported: previews, schema)
+    SpanTables,
+    arrow_schema,
+    build_tables,
+    input_preview,
+    output_preview,
+)
 from spyglass.store.base import Feedback, StoreError, WriteStats
-from spyglass.store.schema import PREVIEW_CHARS, TABLES, Column
+from spyglass.store.schema import TABLES, Column
 
 DB_FILE_NAME = "events.duckdb"
 
@@ -43,19 +49,6 @@ _DUCK_TYPES = {
     "ts_ns": "BIGINT",
     "str_list": "VARCHAR[]",
     "str_map": "MAP(VARCHAR, VARCHAR)",
-}
-
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "id": pa.string(),
-    "lowcard": pa.string(),
-    "text": pa.string(),
-    "json": pa.string(),
-    "int64": pa.int64(),
-    "float64": pa.float64(),
-    "bool": pa.bool_(),
-    "ts_ns": pa.int64(),
-    "str_list": pa.list_(pa.string()),
-    "str_map": pa.map_(pa.string(), pa.string()),
 }
 
 # Ranking used for a trace's "worst" error class (higher = worse for an on-call engineer).
@@ -76,141 +69,10 @@ def _ddl(table: str, columns: Sequence[Column]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({cols})"
 
 
-def arrow_schema(table: str) -> pa.Schema:
-    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in TABLES[table]])
-
-
-def _str_value(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return str(v)
-    return orjson.dumps(v, default=str).decode()
-
-
-def _map_array(dicts: list[dict[str, Any]]) -> pa.Array:
-    """Build a MAP(string,string) arrow array from flat offsets (much faster than tuples)."""
-    offsets = [0]
-    keys: list[str] = []
-    values: list[str | None] = []
-    total = 0
-    for d in dicts:
-        if d:
-            keys.extend(d)
-            values.extend([v if v.__class__ is str or v is None else _str_value(v) for v in d.values()])
-            total += len(d)
-        offsets.append(total)
-    return pa.MapArray.from_arrays(
-        pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), pa.array(values, pa.string())
-    )
-
-
 def _json(v: Any) -> str | None:
     if v is None or (isinstance(v, list | dict) and not v):
         return None
     return orjson.dumps(v, default=str).decode()
-
-
-def _messages_text(messages: list[Message], last_user: bool) -> str | None:
-    if not messages:
-        return None
-    if last_user:
-        for m in reversed(messages):
-            if m.role == "user" and m.content:
-                return m.content
-    texts = [m.content for m in messages if m.content]
-    return "\n".join(texts) if texts else None
-
-
-def _preview(s: str | None) -> str | None:
-    return s[:PREVIEW_CHARS] if s else None
-
-
-def input_preview(span: LlmSpan) -> str | None:
-    """The text a list shows as a span's input: last user message, else the generic input."""
-    return _preview(
-        _messages_text(span.input_messages, last_user=True)
-        or span.input_value
-        or span.retrieval_query
-        or span.tool_arguments
-    )
-
-
-def output_preview(span: LlmSpan) -> str | None:
-    return _preview(
-        _messages_text(span.output_messages, last_user=False) or span.output_value or span.tool_result
-    )
-
-
-_SCALAR_FIELDS = (
-    "project_id", "trace_id", "span_id", "start_time_ns", "end_time_ns", "name", "status_message",
-    "error_type", "provider", "operation", "request_model", "response_model", "response_id",
-    "finish_reason", "is_stream", "ttft_ms", "input_tokens", "output_tokens", "cache_read_tokens",
-    "cache_write_tokens", "reasoning_tokens", "total_tokens", "cost_input_usd", "cost_output_usd",
-    "cost_total_usd", "refusal", "schema_valid", "prompt_name", "prompt_version", "session_id",
-    "user_id", "tenant_id", "feature", "environment", "release", "service_name", "tool_name",
-    "tool_call_id", "tool_status", "guardrail_decision", "guardrail_rule", "agent_name",
-    "index_version", "scope_name",
-)  # fmt: skip
-_get_scalars = operator.attrgetter(*_SCALAR_FIELDS)
-_get_derived = operator.attrgetter(
-    "parent_span_id", "kind", "status", "error_class", "tags", "attributes", "metadata"
-)
-
-
-def _span_arrow(spans: Sequence[LlmSpan]) -> pa.Table:
-    # attrgetter + zip(*) transposes rows to columns in C: ~3x faster than a getattr loop
-    cols: dict[str, Any] = dict(zip(_SCALAR_FIELDS, zip(*map(_get_scalars, spans), strict=True), strict=True))
-    parents, kinds, statuses, classes, tags, attrs, metas = zip(*map(_get_derived, spans), strict=True)
-    cols["parent_span_id"] = [p or None for p in parents]
-    cols["kind"] = [str(k) for k in kinds]
-    cols["status"] = [str(x) for x in statuses]
-    cols["error_class"] = [None if c is None else str(c) for c in classes]
-    cols["tags"] = [t or None for t in tags]
-    cols["duration_ms"] = [
-        max(0, e - s) / 1e6 for s, e in zip(cols["start_time_ns"], cols["end_time_ns"], strict=True)
-    ]
-    cols["input_preview"] = [input_preview(x) for x in spans]
-    cols["output_preview"] = [output_preview(x) for x in spans]
-    cols["attributes"] = _map_array(list(attrs))
-    cols["metadata"] = _map_array(list(metas))
-    schema = arrow_schema("spans")
-    arrays = [
-        cols[f.name] if isinstance(cols[f.name], pa.Array) else pa.array(cols[f.name], f.type) for f in schema
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _payload_arrow(spans: Sequence[LlmSpan]) -> pa.Table:
-    s = spans
-    cols: dict[str, list[Any]] = {
-        "project_id": [x.project_id for x in s],
-        "trace_id": [x.trace_id for x in s],
-        "span_id": [x.span_id for x in s],
-        "start_time_ns": [x.start_time_ns for x in s],
-        "system_instructions": [x.system_instructions for x in s],
-        "input_messages": [_json(x.input_messages) for x in s],
-        "output_messages": [_json(x.output_messages) for x in s],
-        "tool_calls": [_json(x.tool_calls) for x in s],
-        "settings": [_json(x.settings) for x in s],
-        "output_json_schema": [_json(x.output_json_schema) for x in s],
-        "prompt_template": [x.prompt_template for x in s],
-        "prompt_variables": [_json(x.prompt_variables) for x in s],
-        "input_value": [x.input_value for x in s],
-        "output_value": [x.output_value for x in s],
-        "retrieval_query": [x.retrieval_query for x in s],
-        "retrieval_documents": [_json(x.retrieval_documents) for x in s],
-        "tool_arguments": [x.tool_arguments for x in s],
-        "tool_result": [x.tool_result for x in s],
-        "events": [_json(x.events) for x in s],
-        "attributes": [_json(x.attributes) for x in s],
-        "metadata": [_json(x.metadata) for x in s],
-        "resource_attributes": [_json(x.resource_attributes) for x in s],
-    }
-    schema = arrow_schema("span_payloads")
-    return pa.Table.from_arrays([pa.array(cols[f.name], f.type) for f in schema], schema=schema)
 
 
 def _severity_case(column: str) -> str:
@@ -220,10 +82,12 @@ def _severity_case(column: str) -> str:
 
 _CONTEXT_DIMS = ("session_id", "user_id", "tenant_id", "feature", "environment", "release", "service_name")
 
-# Rollup of the touched traces, computed from the stored spans. The root is the earliest
-# parentless span; until it arrives, the earliest span whose parent is missing; failing
-# that, the earliest span. So a child never takes over the root's name or input.
-_ROLLUP_SQL = f"""
+# Rollup of the touched traces. The root is the earliest parentless span; until it
+# arrives, the earliest span whose parent is missing; failing that, the earliest span. So a
+# child never takes over the root's name or input. ``{source}`` holds every span of the
+# traces to roll up: the stored spans of traces that already had spans, or, for traces the
+# batch starts, just the batch (no scan of the spans table at all).
+_ROLLUP_TEMPLATE = """
 INSERT INTO traces
 WITH s AS (
     SELECT sp.project_id, sp.trace_id, sp.span_id, sp.parent_span_id, sp.name, sp.kind, sp.status,
@@ -231,10 +95,8 @@ WITH s AS (
         sp.provider, sp.prompt_name, sp.prompt_version, sp.input_tokens, sp.output_tokens,
         sp.cache_read_tokens, sp.total_tokens, sp.cost_total_usd, sp.ttft_ms, sp.refusal,
         sp.schema_valid, sp.tool_status, sp.input_preview, sp.output_preview,
-        {", ".join("sp." + d for d in _CONTEXT_DIMS)}
-    FROM spans sp SEMI JOIN _touched k
-        ON sp.project_id = k.project_id AND sp.trace_id = k.trace_id
-    WHERE sp.start_time_ns BETWEEN $lo AND $hi
+        {dims}
+    FROM {source}
 ),
 ranked AS (
     SELECT s.*, row_number() OVER (
@@ -251,7 +113,7 @@ agg AS (
         count(*) AS span_count,
         count(*) FILTER (WHERE status = 'error') AS error_count,
         count(*) FILTER (WHERE status = 'ok') AS ok_count,
-        arg_max(error_class, {_severity_case("error_class")}) FILTER (WHERE error_class IS NOT NULL) AS worst_error,
+        arg_max(error_class, {severity}) FILTER (WHERE error_class IS NOT NULL) AS worst_error,
         count(*) FILTER (WHERE kind = 'llm') AS llm_call_count,
         sum(input_tokens) AS input_tokens,
         sum(output_tokens) AS output_tokens,
@@ -266,7 +128,7 @@ agg AS (
                  ELSE prompt_name || '@' || prompt_version END)
              FILTER (WHERE prompt_version IS NOT NULL)), []) AS prompt_versions,
         coalesce(list_sort(list(DISTINCT service_name) FILTER (WHERE service_name IS NOT NULL)), []) AS services,
-        {", ".join(f"arg_min({d}, start_time_ns) FILTER (WHERE {d} IS NOT NULL) AS first_{d}" for d in _CONTEXT_DIMS)},
+        {first_dims},
         arg_min(ttft_ms, start_time_ns) FILTER (WHERE kind = 'llm' AND ttft_ms IS NOT NULL) AS ttft_ms,
         bool_or(refusal) AS refusal,
         count(*) FILTER (WHERE schema_valid = false) AS schema_failure_count,
@@ -282,11 +144,35 @@ SELECT a.project_id, a.trace_id, r.span_id, r.name, a.start_time_ns, a.end_time_
     a.span_count, a.error_count, a.llm_call_count, a.input_tokens, a.output_tokens,
     a.cache_read_tokens, a.total_tokens, a.cost_usd, a.models, a.response_models, a.providers,
     a.prompt_versions, a.services,
-    {", ".join(f"coalesce(r.{d}, a.first_{d})" for d in _CONTEXT_DIMS)},
+    {root_dims},
     a.ttft_ms, coalesce(a.refusal, false), a.schema_failure_count, a.tool_error_count,
     coalesce(r.input_preview, a.first_input), coalesce(r.output_preview, a.last_output)
 FROM agg a JOIN ranked r ON r.project_id = a.project_id AND r.trace_id = a.trace_id AND r.rn = 1
 """
+
+
+def _rollup_sql(source: str) -> str:
+    return _ROLLUP_TEMPLATE.format(
+        source=source,
+        dims=", ".join("sp." + d for d in _CONTEXT_DIMS),
+        severity=_severity_case("error_class"),
+        first_dims=", ".join(
+            f"arg_min({d}, start_time_ns) FILTER (WHERE {d} IS NOT NULL) AS first_{d}" for d in _CONTEXT_DIMS
+        ),
+        root_dims=", ".join(f"coalesce(r.{d}, a.first_{d})" for d in _CONTEXT_DIMS),
+    )
+
+
+# traces the batch starts: roll up from the batch alone
+_ROLLUP_NEW_SQL = _rollup_sql(
+    """_batch_spans sp ANTI JOIN _existing k ON sp.project_id = k.project_id AND sp.trace_id = k.trace_id"""
+)
+# traces that already had spans: from the stored spans (batch included), time-bounded so
+# zonemaps on start_time_ns prune the scan
+_ROLLUP_EXISTING_SQL = _rollup_sql(
+    """spans sp SEMI JOIN _existing k ON sp.project_id = k.project_id AND sp.trace_id = k.trace_id
+    WHERE sp.start_time_ns BETWEEN $lo AND $hi"""
+)
 
 
 class DuckDBStore:
@@ -324,17 +210,24 @@ class DuckDBStore:
 
     def write_batch(self, spans: Sequence[LlmSpan]) -> WriteStats:
         """See ``SpanStore.write_batch``."""
-        t0 = time.perf_counter()
-        stats = WriteStats(received=len(spans))
         if not spans:
+            return WriteStats()
+        return self.write_tables(build_tables(spans))
+
+    def write_tables(self, tables: SpanTables) -> WriteStats:
+        """``write_batch`` for spans already built into Arrow tables (``build_tables``), e.g.
+        by an ingest worker process. Same contract: one transaction, idempotent on
+        (project_id, trace_id, span_id), the first copy of a key within the batch wins."""
+        t0 = time.perf_counter()
+        stats = WriteStats(received=tables.num_rows)
+        if not tables.num_rows:
             return stats
-        unique: dict[tuple[str, str, str], LlmSpan] = {}
-        for sp in spans:  # within-batch de-dup: first copy wins, like a re-send
-            unique.setdefault((sp.project_id, sp.trace_id, sp.span_id), sp)
-        batch = list(unique.values())
-        span_tbl = _span_arrow(batch)
-        payload_tbl = _payload_arrow(batch)
-        touched_keys = {(sp.project_id, sp.trace_id) for sp in batch}
+        first: dict[tuple[str, str, str], int] = {}
+        for i, key in enumerate(tables.keys()):
+            first.setdefault(key, i)
+        if len(first) < tables.num_rows:
+            tables = tables.take(list(first.values()))
+        touched_keys = dict.fromkeys((p, t) for p, t, _ in first)
         touched = pa.table(
             {
                 "project_id": pa.array([k[0] for k in touched_keys], pa.string()),
@@ -343,39 +236,63 @@ class DuckDBStore:
         )
         with self._write_lock:
             con = self._con
-            con.register("_batch_spans", span_tbl)
-            con.register("_batch_payloads", payload_tbl)
+            registered = ["_batch_spans", "_batch_payloads", "_touched"]
+            con.register("_batch_spans", tables.spans)
+            con.register("_batch_payloads", tables.payloads)
             con.register("_touched", touched)
             try:
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    lo, hi = self._stored_range(con, batch)
-                    dup_rows = con.execute(
-                        """SELECT b.project_id, b.trace_id, b.span_id FROM _batch_spans b
-                           SEMI JOIN (SELECT project_id, trace_id, span_id FROM spans
-                                      WHERE start_time_ns BETWEEN $lo AND $hi) s
-                           ON s.project_id = b.project_id AND s.trace_id = b.trace_id
-                              AND s.span_id = b.span_id""",
-                        {"lo": lo, "hi": hi},
+                    # Traces that already have a rollup are the only ones that can hold
+                    # stored spans: duplicates are looked for there, and only they need a
+                    # rollup recomputed from the stored spans.
+                    existing = con.execute(
+                        """SELECT t.project_id, t.trace_id FROM traces t SEMI JOIN _touched k
+                           ON t.project_id = k.project_id AND t.trace_id = k.trace_id"""
                     ).fetchall()
-                    if dup_rows:
-                        dups = set(dup_rows)
-                        keep = pa.array(
-                            [(sp.project_id, sp.trace_id, sp.span_id) not in dups for sp in batch]
-                        )
-                        con.unregister("_batch_spans")
-                        con.unregister("_batch_payloads")
-                        con.register("_batch_spans", span_tbl.filter(keep))
-                        con.register("_batch_payloads", payload_tbl.filter(keep))
-                    inserted = len(batch) - len(dup_rows)
+                    con.register(
+                        "_existing",
+                        pa.table(
+                            {
+                                "project_id": pa.array([r[0] for r in existing], pa.string()),
+                                "trace_id": pa.array([r[1] for r in existing], pa.string()),
+                            }
+                        ),
+                    )
+                    registered.append("_existing")
+                    lo = hi = 0
+                    dup_count = 0
+                    if existing:
+                        lo, hi = self._existing_range(con)
+                        dup_rows = con.execute(
+                            """SELECT b.project_id, b.trace_id, b.span_id FROM _batch_spans b
+                               SEMI JOIN _existing k ON b.project_id = k.project_id AND b.trace_id = k.trace_id
+                               SEMI JOIN (SELECT project_id, trace_id, span_id FROM spans
+                                          WHERE start_time_ns BETWEEN $lo AND $hi) s
+                               ON s.project_id = b.project_id AND s.trace_id = b.trace_id
+                                  AND s.span_id = b.span_id""",
+                            {"lo": lo, "hi": hi},
+                        ).fetchall()
+                        if dup_rows:
+                            dups = set(dup_rows)
+                            keep = pa.array([k not in dups for k in first])
+                            con.unregister("_batch_spans")
+                            con.unregister("_batch_payloads")
+                            con.register("_batch_spans", tables.spans.filter(keep))
+                            con.register("_batch_payloads", tables.payloads.filter(keep))
+                            dup_count = len(dups)
+                    inserted = len(first) - dup_count
                     if inserted:
                         con.execute("INSERT INTO spans SELECT * FROM _batch_spans")
                         con.execute("INSERT INTO span_payloads SELECT * FROM _batch_payloads")
-                        con.execute(
-                            """DELETE FROM traces USING _touched k
-                               WHERE traces.project_id = k.project_id AND traces.trace_id = k.trace_id"""
-                        )
-                        con.execute(_ROLLUP_SQL, {"lo": lo, "hi": hi})
+                        if existing:
+                            con.execute(
+                                """DELETE FROM traces USING _existing k
+                                   WHERE traces.project_id = k.project_id AND traces.trace_id = k.trace_id"""
+                            )
+                            con.execute(_ROLLUP_EXISTING_SQL, {"lo": lo, "hi": hi})
+                        if len(existing) < len(touched_keys):
+                            con.execute(_ROLLUP_NEW_SQL)
                         # feedback sent by request id before its span arrived: attach it now
                         con.execute(
                             """UPDATE feedback SET trace_id = b.trace_id FROM _batch_spans b
@@ -389,27 +306,29 @@ class DuckDBStore:
             except duckdb.Error as e:
                 raise StoreError(f"write_batch failed: {e}") from e
             finally:
-                for name in ("_batch_spans", "_batch_payloads", "_touched"):
+                for name in registered:
                     con.unregister(name)
         stats.inserted = inserted
-        stats.duplicates = len(spans) - inserted
+        stats.duplicates = stats.received - inserted
         stats.traces_touched = len(touched_keys) if inserted else 0
         stats.seconds = time.perf_counter() - t0
         return stats
 
     @staticmethod
-    def _stored_range(con: duckdb.DuckDBPyConnection, batch: list[LlmSpan]) -> tuple[int, int]:
-        """Start-time range holding every stored span of the touched traces plus the batch
-        (the rollup keeps each trace's min start / max end, so one lookup bounds the scan)."""
-        lo = min(sp.start_time_ns for sp in batch)
-        hi = max(sp.end_time_ns for sp in batch)
+    def _existing_range(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+        """Start-time range holding every stored span of the ``_existing`` traces plus their
+        spans in the batch (the rollup keeps each trace's min start / max end, so one lookup
+        bounds the scan)."""
         row = con.execute(
-            """SELECT min(t.start_time_ns), max(t.end_time_ns) FROM traces t SEMI JOIN _touched k
-               ON t.project_id = k.project_id AND t.trace_id = k.trace_id"""
+            """SELECT min(lo), max(hi) FROM (
+                   SELECT t.start_time_ns AS lo, t.end_time_ns AS hi FROM traces t SEMI JOIN _existing k
+                       ON t.project_id = k.project_id AND t.trace_id = k.trace_id
+                   UNION ALL
+                   SELECT b.start_time_ns, greatest(b.start_time_ns, b.end_time_ns) FROM _batch_spans b
+                   SEMI JOIN _existing k ON b.project_id = k.project_id AND b.trace_id = k.trace_id)"""
         ).fetchone()
-        if row and row[0] is not None:
-            lo, hi = min(lo, row[0]), max(hi, row[1])
-        return lo, hi
+        assert row is not None and row[0] is not None  # _existing is not empty
+        return int(row[0]), int(row[1])
 
     def write_feedback(self, feedback: Feedback) -> str:
         """See ``SpanStore.write_feedback``. Feedback naming only a ``request_id`` gets the

@@ -1,0 +1,228 @@
+"""Canonical spans -> the Arrow tables a backend bulk-loads (``spans`` and ``span_payloads``).
+
+Pure and picklable-free of I/O, so it can run wherever there is CPU to spare: in the writer
+thread, or in an ingest worker process that then ships the tables as Arrow IPC bytes
+(``SpanTables.to_ipc``/``from_ipc``: a few memcpys, no per-span Python on the receiving side).
+
+The columns are built with as little per-span Python as possible: ``attrgetter`` + ``zip(*)``
+transpose rows to columns in C, JSON payloads come from orjson.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from spyglass.model.span import LlmSpan, Message
+from spyglass.store.schema import PREVIEW_CHARS, TABLES
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "id": pa.string(),
+    "lowcard": pa.string(),
+    "text": pa.string(),
+    "json": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "ts_ns": pa.int64(),
+    "str_list": pa.list_(pa.string()),
+    "str_map": pa.map_(pa.string(), pa.string()),
+}
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([(c.name, ARROW_TYPES[c.type]) for c in TABLES[table]])
+
+
+SPANS_SCHEMA = arrow_schema("spans")
+PAYLOADS_SCHEMA = arrow_schema("span_payloads")
+KEY_COLUMNS = ("project_id", "trace_id", "span_id")
+
+
+@dataclass(frozen=True, slots=True)
+class SpanTables:
+    """One batch of spans as rows of ``spans`` and ``span_payloads`` (same row order)."""
+
+    spans: pa.Table
+    payloads: pa.Table
+
+    @property
+    def num_rows(self) -> int:
+        return self.spans.num_rows
+
+    def to_ipc(self) -> bytes:
+        """Both tables as one Arrow IPC stream (spans rows, then payload rows)."""
+        sink = pa.BufferOutputStream()
+        for table in (self.spans, self.payloads):
+            with pa.ipc.new_stream(sink, table.schema) as w:
+                w.write_table(table)
+        return sink.getvalue().to_pybytes()
+
+    @classmethod
+    def from_ipc(cls, data: bytes) -> SpanTables:
+        """Inverse of ``to_ipc``; raises ``pyarrow.ArrowInvalid`` on bytes it did not write."""
+        reader = pa.BufferReader(data)
+        spans = pa.ipc.open_stream(reader).read_all()
+        payloads = pa.ipc.open_stream(reader).read_all()
+        if spans.schema != SPANS_SCHEMA or payloads.schema != PAYLOADS_SCHEMA:
+            raise pa.ArrowInvalid("span tables do not match the store schema")
+        return cls(spans, payloads)
+
+    @classmethod
+    def concat(cls, parts: Sequence[SpanTables]) -> SpanTables:
+        if len(parts) == 1:
+            return parts[0]
+        return cls(pa.concat_tables([p.spans for p in parts]), pa.concat_tables([p.payloads for p in parts]))
+
+    def take(self, indices: Sequence[int]) -> SpanTables:
+        idx = pa.array(indices, pa.int64())
+        return SpanTables(self.spans.take(idx), self.payloads.take(idx))
+
+    def keys(self) -> list[tuple[str, str, str]]:
+        """(project_id, trace_id, span_id) of every row, in row order."""
+        cols = [self.spans.column(c).to_pylist() for c in KEY_COLUMNS]
+        return list(zip(*cols, strict=True))
+
+
+def _str_value(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return str(v)
+    return orjson.dumps(v, default=str).decode()
+
+
+def _map_array(dicts: Sequence[dict[str, Any]]) -> pa.Array:
+    """A MAP(string,string) array from flat offsets/keys/values (much faster than tuples)."""
+    offsets = [0]
+    keys: list[str] = []
+    values: list[str | None] = []
+    total = 0
+    for d in dicts:
+        if d:
+            keys.extend(d)
+            values.extend([v if v.__class__ is str or v is None else _str_value(v) for v in d.values()])
+            total += len(d)
+        offsets.append(total)
+    return pa.MapArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), pa.array(values, pa.string())
+    )
+
+
+def _dumps(v: Any) -> str:
+    # str, not the bytes orjson gives: pyarrow converts str to utf8 ~2x faster than bytes
+    return orjson.dumps(v, default=str).decode()
+
+
+def _json_column(values: Sequence[Any]) -> pa.Array:
+    """JSON text of each value; empty lists/dicts and None are stored as NULL."""
+    return pa.array([_dumps(v) if v else None for v in values], pa.string())
+
+
+def _messages_text(messages: list[Message], last_user: bool) -> str | None:
+    if not messages:
+        return None
+    if last_user:
+        for m in reversed(messages):
+            if m.role == "user" and m.content:
+                return m.content
+    texts = [m.content for m in messages if m.content]
+    return "\n".join(texts) if texts else None
+
+
+def _preview(s: str | None) -> str | None:
+    return s[:PREVIEW_CHARS] if s else None
+
+
+def input_preview(span: LlmSpan) -> str | None:
+    """The text a list shows as a span's input: last user message, else the generic input."""
+    return _preview(
+        _messages_text(span.input_messages, last_user=True)
+        or span.input_value
+        or span.retrieval_query
+        or span.tool_arguments
+    )
+
+
+def output_preview(span: LlmSpan) -> str | None:
+    return _preview(
+        _messages_text(span.output_messages, last_user=False) or span.output_value or span.tool_result
+    )
+
+
+_SCALAR_FIELDS = (
+    "project_id", "trace_id", "span_id", "start_time_ns", "end_time_ns", "name", "kind", "status",
+    "status_message", "error_type", "error_class",
+    "provider", "operation", "request_model", "response_model", "response_id",
+    "finish_reason", "is_stream", "ttft_ms", "input_tokens", "output_tokens", "cache_read_tokens",
+    "cache_write_tokens", "reasoning_tokens", "total_tokens", "cost_input_usd", "cost_output_usd",
+    "cost_total_usd", "refusal", "schema_valid", "prompt_name", "prompt_version", "session_id",
+    "user_id", "tenant_id", "feature", "environment", "release", "service_name", "tool_name",
+    "tool_call_id", "tool_status", "guardrail_decision", "guardrail_rule", "agent_name",
+    "index_version", "scope_name",
+)  # fmt: skip
+_get_scalars = operator.attrgetter(*_SCALAR_FIELDS)
+_get_derived = operator.attrgetter("parent_span_id", "tags", "attributes", "metadata")
+
+_PAYLOAD_TEXT = (
+    "system_instructions", "prompt_template", "input_value", "output_value", "retrieval_query",
+    "tool_arguments", "tool_result",
+)  # fmt: skip
+_PAYLOAD_JSON = (
+    "input_messages", "output_messages", "tool_calls", "settings", "output_json_schema",
+    "prompt_variables", "retrieval_documents", "events", "attributes", "metadata", "resource_attributes",
+)  # fmt: skip
+_get_payload_text = operator.attrgetter(*_PAYLOAD_TEXT)
+_get_payload_json = operator.attrgetter(*_PAYLOAD_JSON)
+
+
+def _columns(getter: Any, names: Sequence[str], spans: Sequence[LlmSpan]) -> dict[str, Any]:
+    # attrgetter + zip(*) transposes rows to columns in C: ~3x faster than a getattr loop
+    return dict(zip(names, zip(*map(getter, spans), strict=True), strict=True))
+
+
+def span_table(spans: Sequence[LlmSpan]) -> pa.Table:
+    """Rows of the ``spans`` table (enum fields stored as their string values)."""
+    cols = _columns(_get_scalars, _SCALAR_FIELDS, spans)
+    parents, tags, attrs, metas = zip(*map(_get_derived, spans), strict=True)
+    # "" is not an id: a parent/tag list that is empty is "not reported"
+    cols["parent_span_id"] = [p or None for p in parents]
+    cols["tags"] = [t or None for t in tags]
+    cols["duration_ms"] = [
+        max(0, e - s) / 1e6 for s, e in zip(cols["start_time_ns"], cols["end_time_ns"], strict=True)
+    ]
+    cols["input_preview"] = list(map(input_preview, spans))
+    cols["output_preview"] = list(map(output_preview, spans))
+    cols["attributes"] = _map_array(attrs)
+    cols["metadata"] = _map_array(metas)
+    arrays = [
+        cols[f.name] if isinstance(cols[f.name], pa.Array) else pa.array(cols[f.name], f.type)
+        for f in SPANS_SCHEMA
+    ]
+    return pa.Table.from_arrays(arrays, schema=SPANS_SCHEMA)
+
+
+def payload_table(spans: Sequence[LlmSpan]) -> pa.Table:
+    """Rows of the ``span_payloads`` table (structured values as JSON text)."""
+    cols: dict[str, Any] = _columns(operator.attrgetter(*KEY_COLUMNS, "start_time_ns"),
+                                    (*KEY_COLUMNS, "start_time_ns"), spans)  # fmt: skip
+    cols.update(_columns(_get_payload_text, _PAYLOAD_TEXT, spans))
+    for name, values in _columns(_get_payload_json, _PAYLOAD_JSON, spans).items():
+        cols[name] = _json_column(values)
+    arrays = [
+        cols[f.name] if isinstance(cols[f.name], pa.Array) else pa.array(cols[f.name], f.type)
+        for f in PAYLOADS_SCHEMA
+    ]
+    return pa.Table.from_arrays(arrays, schema=PAYLOADS_SCHEMA)
+
+
+def build_tables(spans: Sequence[LlmSpan]) -> SpanTables:
+    """Both tables for ``spans`` (which must not be empty), rows in the order given."""
+    return SpanTables(span_table(spans), payload_table(spans))
