@@ -295,8 +295,9 @@ def create_router(service: AlertService) -> APIRouter:
 def install(services: Services) -> AlertService:
     """Wire alerts into the server (see the module docstring). Settings come from the
     ``alerts:`` section of the config file: ``interval_s`` (≤ 60, default 30), ``settle_s``
-    (default 60), ``rules_file`` (also ``--alert-rules``) and ``project`` (the project the
-    file is applied to; default the default project). Raises ``RuleError`` for a bad file."""
+    (default 60), ``rules_file`` (also ``--alert-rules``), ``project`` (the project the
+    file is applied to; default the default project) and ``enabled`` (false: no evaluation
+    loop, e.g. for benchmarks of other components). Raises ``RuleError`` for a bad file."""
     cfg: dict[str, Any] = dict(services.settings.extra.get("alerts") or {})
     service = AlertService(
         services.store,
@@ -319,5 +320,8 @@ def install(services: Services) -> AlertService:
         counts = service.apply_rule_file(project, parsed)
         log.info("applied %s rules and %s channels from %s", counts["rules"], counts["channels"], rules_file)
     services.routers.append(create_router(service))
-    services.background_tasks.append(service.scheduler(float(cfg.get("interval_s", 30.0)), project_ids).run)
+    if cfg.get("enabled", True):  # `alerts: {enabled: false}` keeps the API but runs no rounds
+        services.background_tasks.append(
+            service.scheduler(float(cfg.get("interval_s", 30.0)), project_ids).run
+        )
     return service
