@@ -188,6 +188,14 @@ def test_agent_traces_have_tool_loops_and_a_runaway(demo: DemoRun) -> None:
     assert costs[-1] > 4 * costs[len(costs) // 2]  # the runaway loop's cost blow-up
 
 
+def test_backfilled_spans_carry_simulated_latency_and_ttft(demo: DemoRun) -> None:
+    # history only (before the demo started): nothing there was slept, all of it simulated
+    (row,) = demo.metrics(level="span", q="kind:llm stream:true", end="-10m")
+    assert row["count"] > 20
+    assert row["ttft_ms"]["p50"] > 150  # the scenario's TTFT p50 is 380 ms
+    assert row["latency_ms"]["p50"] > 500 and row["latency_ms"]["p99"] > 3 * row["latency_ms"]["p50"]
+
+
 def test_sigint_stops_every_child(demo: DemoRun) -> None:
     children = _descendants(demo.process.pid)
     assert len(children) >= 5  # server + four deployments
