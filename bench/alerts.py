@@ -179,8 +179,7 @@ rules:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    argv = sys.argv[1:] if argv is None else argv
-    n_spans = int(argv[0]) if argv else 1_000_000
+    n_spans = int(argv[0]) if argv else 1_000_000  # bench.run calls main() with no arguments
     keep = os.environ.get("SPYGLASS_BENCH_ALERTS_DIR")  # reuse a generated dataset between runs
     ev = bench_evaluation(n_spans, keep)
     print(
@@ -202,4 +201,4 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
