@@ -57,6 +57,8 @@ def capture(page: Page, url: str, out: Path) -> list[Path]:
     for name, path, full in PAGES:
         page.goto(f"{url}/#{path}")
         page.wait_for_function(READY, timeout=30_000)
+        if name.startswith("dashboard"):
+            page.wait_for_selector("#page[data-complete='true']", timeout=30_000)
         if name == "trace-xss-as-text":
             page.click(".wf-row[data-kind='llm']")
         page.wait_for_timeout(400)  # let charts finish their first paint

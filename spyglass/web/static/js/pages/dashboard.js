@@ -69,6 +69,19 @@ function histogramChart(el, res, field) {
   el.dataset.total = String(buckets.reduce((a, b) => a + b.count, 0) + (res.zero_count || 0));
 }
 
+function spendByModel(el, res) {
+  const rows = ((res && res.series) || []).map((s) => ({ model: (s.group && s.group.model) || '(none)', spend: (s.cost_usd || {}).sum || 0, calls: s.count }))
+    .sort((a, b) => a.spend - b.spend).slice(-8);
+  if (!rows.length) { el.replaceWith(empty('No LLM calls in this range.')); return; }
+  chart(el, {
+    grid: { ...GRID, left: 150, top: 10 },
+    tooltip: { trigger: 'item', className: 'chart-tip', formatter: (it) => `<div class="tip-head">${escapeHtml(it.name)}</div><div class="tip-row">${escapeHtml(fmt.usd(it.value))} · ${escapeHtml(fmt.count(rows[it.dataIndex].calls))} calls</div>` },
+    xAxis: valueAxis(fmt.usd),
+    yAxis: { type: 'category', data: rows.map((r) => r.model), axisLabel: { ...AXIS_LABEL, width: 140, overflow: 'truncate' } },
+    series: [{ type: 'bar', data: rows.map((r) => r.spend), itemStyle: { color: '#10b981', borderRadius: [0, 3, 3, 0] }, barMaxWidth: 22 }],
+  });
+}
+
 /** First-seen time of each value of `key` (release / prompt_version) inside the window. */
 export function firstSeen(series, key) {
   const seen = new Map();
@@ -242,6 +255,10 @@ export async function render({ el, params, signal }) {
     ],
   });
 
+  // Spend by requested model (filled after the first paint).
+  const byModelEl = chartBox();
+  grid.append(panel('Spend by model', byModelEl, { id: 'spend-by-model' }));
+
   // Tokens and spend with release markers.
   const spendEl = chartBox('chart-wide');
   grid.append(panel('Tokens and spend (releases and prompt versions marked)', spendEl, { class: 'span-all', id: 'spend' }));
@@ -269,11 +286,13 @@ export async function render({ el, params, signal }) {
   const marks = releaseMarks(firstSeen(byVersion.series, 'release'), firstSeen(byVersion.series, 'prompt_version'), series.filter((s) => s.count).map(t));
   if (volChart) volChart.setOption({ series: [{ markLine: marks }] });
   if (spendChart) spendChart.setOption({ series: [{}, {}, { markLine: marks }] });
-  const [latHist, costHist] = await Promise.all([
+  const [latHist, costHist, byModel] = await Promise.all([
     api.histogram({ ...base, field: 'duration_ms', buckets: 24 }, { signal }).catch(() => null),
     api.histogram({ ...base, field: 'cost_usd', buckets: 24 }, { signal }).catch(() => null),
+    api.metrics({ ...base, level: 'span', q: scopeQuery(params, 'kind:llm'), group_by: 'model' }, { signal }).catch(() => null),
   ]);
   if (signal.aborted) return;
+  spendByModel(byModelEl, byModel);
   histogramChart(latEl, latHist, 'duration_ms');
   histogramChart(costEl, costHist, 'cost_usd');
   await outlierTable(grid, params, win, signal);
