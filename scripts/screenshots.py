@@ -61,6 +61,7 @@ def capture(page: Page, url: str, out: Path) -> list[Path]:
             page.wait_for_selector("#page[data-complete='true']", timeout=30_000)
         if name == "trace-xss-as-text":
             page.click(".wf-row[data-kind='llm']")
+            page.locator("#span-detail .msg-assistant").scroll_into_view_if_needed()
         page.wait_for_timeout(400)  # let charts finish their first paint
         target = out / f"{name}.png"
         page.screenshot(path=str(target), full_page=full)
