@@ -108,7 +108,7 @@ def _prepare(data: Path, n_spans: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = list(argv or [])  # bench.run calls main() without arguments
     keep = None
     if "--data" in args:
         i = args.index("--data")
@@ -135,4 +135,4 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
