@@ -5,6 +5,7 @@ Run ``pytest tests/e2e --screenshots docs/img`` to also write a PNG of each page
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,9 +42,13 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runnin
         yield server, seeded
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, which would break every asyncio test collected after tests/e2e.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is missing: make test installs it (scripts/system-deps.sh)")
         pytest.skip("Debian chromium is not installed (make system-deps)")
     from playwright.sync_api import sync_playwright
 
