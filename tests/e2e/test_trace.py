@@ -25,6 +25,11 @@ def test_failed_span_of_a_failing_trace_is_highlighted(page: Any, ui_server: Any
     kinds = set(page.locator(".wf-row .kind").all_inner_texts())
     assert {"✦LLM", "⌕RET", "▹STEP"} <= {k.replace("\n", "").replace(" ", "") for k in kinds}
     snap(page, "trace")
+    # keyboard: up moves the selection to the retrieval span above
+    page.focus("#waterfall")
+    page.keyboard.press("ArrowUp")
+    assert page.get_attribute(".wf-row.selected", "data-kind") == "retrieval"
+    assert page.get_attribute("#span-detail", "data-span-id") != seeded.failing_span_id
 
 
 def test_span_detail_renders_messages_documents_and_tools(page: Any, ui_server: Any) -> None:

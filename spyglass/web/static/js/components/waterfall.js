@@ -120,6 +120,20 @@ export function waterfall(host, spans, { selectedId, onSelect }) {
     draw();
   }
 
+  // Keyboard: up/down move the selection, left/right fold and unfold the selected subtree.
+  viewport.addEventListener('keydown', (e) => {
+    const i = visible.findIndex((r) => r.span.span_id === selected);
+    const row = visible[i];
+    let next = null;
+    if (e.key === 'ArrowDown') next = visible[Math.min(visible.length - 1, i + 1)];
+    else if (e.key === 'ArrowUp') next = visible[Math.max(0, i - 1)];
+    else if (row && e.key === 'ArrowLeft' && row.children && !collapsed.has(selected)) toggleRow(selected);
+    else if (row && e.key === 'ArrowRight' && collapsed.has(selected)) toggleRow(selected);
+    else return;
+    e.preventDefault();
+    if (next) { api.select(next.span.span_id); onSelect(next.span); }
+  });
+
   let pending = false;
   viewport.addEventListener('scroll', () => {
     if (pending) return;
@@ -129,7 +143,7 @@ export function waterfall(host, spans, { selectedId, onSelect }) {
   if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => draw()).observe(viewport);
   draw();
 
-  return {
+  const api = {
     model,
     select(id) {
       selected = id;
@@ -143,4 +157,5 @@ export function waterfall(host, spans, { selectedId, onSelect }) {
     collapseAll() { for (const r of model.rows) if (r.children && r.depth > 0) collapsed.add(r.span.span_id); visible = visibleRows(model.rows, collapsed); draw(); },
     expandAll() { collapsed.clear(); visible = model.rows; draw(); },
   };
+  return api;
 }
