@@ -13,10 +13,8 @@ from spyglass.query.common import (
     check_limit,
     decode_cursor,
     encode_cursor,
-    in_list,
     keyset_after,
     make_scope,
-    project_only,
     time_slices,
 )
 from spyglass.query.compile import SPAN_ALIAS, Params, Scope, col, compile_filter, scope_condition
@@ -89,12 +87,14 @@ def search_spans(
         return query
 
     def page_keys(sub: Scope, need: int) -> list[dict[str, Any]]:
-        """Phase 1: only the keys of the page (no wide columns for every candidate)."""
+        """The page's rows. Time sorts read one time slice at a time (see below)."""
         params = Params()
-        query = candidates(sub, params, *ties, col("start_time_ns", SPAN_ALIAS), exp.alias_(key, "_sort_key"))
+        query = candidates(
+            sub, params, *(col(c, SPAN_ALIAS) for c in SPAN_ITEM_COLUMNS), exp.alias_(key, "_sort_key")
+        )
         if column != "start_time_ns":
-            # Find the need-th sort value on the numeric column alone, then read the string
-            # ids only for rows at or beyond it (top-N over 400k ids costs 5x more).
+            # Find the need-th sort value on the numeric column alone, then read ids and wide
+            # columns only for rows at or beyond it (a top-N over 400k wide rows costs 5x more).
             t_params = Params()
             threshold_query = (
                 candidates(sub, t_params, exp.alias_(key, "_sort_key"))
@@ -127,34 +127,9 @@ def search_spans(
         keys = keys[:limit]
         last = keys[-1]
         next_cursor = encode_cursor([sort, last["_sort_key"], last["trace_id"], last["span_id"]])
-    rows = _fetch_rows(store, project_id, keys)
+    rows = keys
+    for r in rows:
+        del r["_sort_key"]
+        r["start_time"] = iso(r["start_time_ns"])
+        r["tags"] = list(r["tags"] or [])
     return SpanPage(rows, next_cursor)
-
-
-def _fetch_rows(store: SpanStore, project_id: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Phase 2: the full rows of the page's spans, in the page's order."""
-    if not keys:
-        return []
-    params = Params()
-    query = (
-        exp.select(*(col(c, SPAN_ALIAS) for c in SPAN_ITEM_COLUMNS))
-        .from_(exp.to_table("spans").as_(SPAN_ALIAS))
-        .where(project_only(SPAN_ALIAS, project_id, params))
-        .where(in_list(col("trace_id", SPAN_ALIAS), sorted({k["trace_id"] for k in keys}), params))
-        .where(in_list(col("span_id", SPAN_ALIAS), sorted({k["span_id"] for k in keys}), params))
-        .where(
-            col("start_time_ns", SPAN_ALIAS).between(
-                params.add(min(k["start_time_ns"] for k in keys)),
-                params.add(max(k["start_time_ns"] for k in keys)),
-            )
-        )
-    )
-    by_key = {(r["trace_id"], r["span_id"]): r for r in store.query(query, params.values)}
-    rows = []
-    for k in keys:
-        r = by_key.get((k["trace_id"], k["span_id"]))
-        if r is not None:
-            r["start_time"] = iso(r["start_time_ns"])
-            r["tags"] = list(r["tags"] or [])
-            rows.append(r)
-    return rows
