@@ -55,9 +55,13 @@ def store() -> DuckDBStore:
     n = 0
     for _ in range(150):
         n += 1
-        spans += request(n, prompt_version="v1", duration_ms=rnd.lognormvariate(6, 0.3), error=rnd.random() < 0.02)
+        spans += request(
+            n, prompt_version="v1", duration_ms=rnd.lognormvariate(6, 0.3), error=rnd.random() < 0.02
+        )
         n += 1
-        spans += request(n, prompt_version="v2", duration_ms=rnd.lognormvariate(6.6, 0.3), error=rnd.random() < 0.2)
+        spans += request(
+            n, prompt_version="v2", duration_ms=rnd.lognormvariate(6.6, 0.3), error=rnd.random() < 0.2
+        )
     for i in range(150):
         # identical pair: same values for "same-a" and "same-b"
         ms, err = rnd.lognormvariate(6, 0.3), rnd.random() < 0.05

@@ -20,7 +20,9 @@ def store() -> DuckDBStore:
     s = DuckDBStore(None)
     spans = []
     for n, ms in enumerate([1, 10, 10, 100, 100, 100, 1000], start=1):
-        spans += request(n, duration_ms=ms, cost=0.0 if n == 1 else ms / 1000, model="claude" if n == 7 else "gpt-4o")
+        spans += request(
+            n, duration_ms=ms, cost=0.0 if n == 1 else ms / 1000, model="claude" if n == 7 else "gpt-4o"
+        )
     s.write_batch(spans)
     return s
 
