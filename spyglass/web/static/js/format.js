@@ -28,7 +28,8 @@ export function usd(v) {
   if (a >= 100) return `$${nf0.format(v)}`;
   if (a >= 1) return `$${nf2.format(v)}`;
   if (a >= 0.01) return `$${v.toFixed(3)}`;
-  return `$${v.toPrecision(2)}`;
+  // two significant digits, never exponent notation: $0.00000016 reads better than $1.6e-7
+  return `$${v.toFixed(Math.min(12, Math.ceil(-Math.log10(a)) + 1))}`;
 }
 
 export function pct(v, digits = 1) {
