@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import tempfile
 import time
@@ -206,6 +207,26 @@ def _peak_rss_bytes(pid: int) -> int | None:
     return None
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by ``pid`` (its threads included)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (the ingest worker processes)."""
+    out: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out.extend(int(c) for c in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return out
+
+
 async def _send_all(url: str, key: str, bodies: list[bytes], connections: int) -> tuple[int, int, float]:
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for b in bodies:
@@ -238,6 +259,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="ingest worker processes (0 = in-thread; default: the server's)",
+    )
     args = parser.parse_args(argv if argv is not None else [])
     t = time.perf_counter()
     bodies = build_requests(args.spans)
@@ -247,13 +274,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     with (
         tempfile.TemporaryDirectory(prefix="spyglass-bench-") as tmp,
-        run_server(Path(tmp) / "data", grpc=False) as server,
+        run_server(
+            Path(tmp) / "data",
+            grpc=False,
+            env=None if args.processes is None else {"SPYGLASS_INGEST_PROCESSES": str(args.processes)},
+        ) as server,
     ):
         # Warm-up request so imports/JIT-free paths (genai-prices tables …) are loaded.
         asyncio.run(_send_all(server.url, server.api_key, build_requests(SPANS_PER_REQUEST, seed=99), 1))
+        assert server.pid is not None
+        cpu_before = _cpu_seconds(server.pid) + sum(map(_cpu_seconds, _children(server.pid)))
         ok, failed, seconds = asyncio.run(_send_all(server.url, server.api_key, bodies, args.connections))
+        cpu = _cpu_seconds(server.pid) + sum(map(_cpu_seconds, _children(server.pid))) - cpu_before
         assert server.pid is not None
         peak_rss = _peak_rss_bytes(server.pid)
+        workers = _children(server.pid)
+        workers_rss = sum(_peak_rss_bytes(c) or 0 for c in workers)
         server.stop()  # clean shutdown: the store checkpoints, so the size is what stays
         disk = dir_size_bytes(server.data_dir)
     spans = ok * SPANS_PER_REQUEST
@@ -264,12 +300,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "spans_per_s": round(spans / seconds),
         "bytes_on_disk_per_span": round(disk / max(1, spans + SPANS_PER_REQUEST)),
+        "server_cpu_us_per_span": round(cpu / max(1, spans) * 1e6, 1),
         "server_peak_rss_mb": round(peak_rss / 2**20) if peak_rss else None,
+        "worker_processes": len(workers),
+        "workers_peak_rss_mb": round(workers_rss / 2**20),
     }
     print(
         f"{figures['spans_per_s']:,} spans/s over {seconds:.1f}s ({spans:,} spans, {failed} failed requests, "
-        f"{args.connections} connections); {figures['bytes_on_disk_per_span']} B on disk per span; "
-        f"server peak RSS {figures['server_peak_rss_mb']} MB"
+        f"{args.connections} connections); {figures['server_cpu_us_per_span']} CPU µs per span (server + workers); "
+        f"{figures['bytes_on_disk_per_span']} B on disk per span; "
+        f"server peak RSS {figures['server_peak_rss_mb']} MB + {len(workers)} worker processes "
+        f"{figures['workers_peak_rss_mb']} MB (sum of peaks)"
     )
     return figures
 

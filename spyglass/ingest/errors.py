@@ -17,5 +17,9 @@ class IngestError(Exception):
         self.status = status
         self.message = message
 
+    def __reduce__(self) -> tuple[type[IngestError], tuple[int, str]]:
+        # picklable with both fields, so an ingest worker process can raise it to the server
+        return (IngestError, (self.status, self.message))
+
     def __repr__(self) -> str:
         return f"IngestError({self.status}, {self.message!r})"

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.responses import ORJSONResponse
 
 from spyglass import web
-from spyglass.ingest import pipeline
+from spyglass.ingest import pipeline, process_pool
 from spyglass.server import auth, health, otlp_http
 from spyglass.server.api import ROUTERS
 from spyglass.server.auth import RateLimiter
@@ -41,6 +41,9 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.ingest_limiter = anyio.CapacityLimiter(INGEST_CONCURRENCY)
+        workers = process_pool.default_workers()
+        if workers and services.ingest_pool is None:  # workers start on the first large body
+            services.ingest_pool = process_pool.IngestProcessPool(workers)
         services.writer.start()
         if settings.grpc_port:
             app.state.grpc_receiver = GrpcReceiver(services)
@@ -56,6 +59,9 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             if app.state.grpc_receiver is not None:
                 await app.state.grpc_receiver.stop()
+            if services.ingest_pool is not None:
+                await anyio.to_thread.run_sync(services.ingest_pool.close)
+                services.ingest_pool = None
             await anyio.to_thread.run_sync(services.writer.stop)  # commits what is queued
             services.store.close()
             services.meta.close()

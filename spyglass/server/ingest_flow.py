@@ -7,12 +7,18 @@ committed, which is what makes a 200 / OK an acknowledgement.
 At most ``services.ingest_limiter`` requests are decoded at once: decoded
 spans take several times their wire size, and more threads than cores only fight over
 the GIL, so the others wait with just their raw body in memory.
+
+``accept_body`` sends large bodies to ``services.ingest_pool`` (worker processes that
+return the store's Arrow tables, see ``spyglass.ingest.process_pool``) so decode and
+normalize use the other cores; small bodies, bodies that have GenAI log events waiting
+for them, and every body while the pool is still starting take the in-thread path.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +26,10 @@ import anyio.to_thread
 
 from spyglass.ingest.pipeline import NormalizeResult, enrich, normalize_request
 from spyglass.server.services import Services
+
+# Below this many body bytes a request is prepared in-thread: shipping it to a worker costs
+# about what it saves, and a server that only sees small requests never starts the pool.
+POOL_MIN_BODY_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +63,40 @@ async def accept(
         m.spans_rejected.labels(transport).inc(result.rejected)
     m.ingest_seconds.labels(transport).observe(time.perf_counter() - started)
     return IngestOutcome(accepted=len(result.spans), rejected=result.rejected, message=result.message() or "")
+
+
+async def accept_body(
+    services: Services,
+    transport: str,
+    body: bytes,
+    content_type: str | None,
+    content_encoding: str | None,
+    project_id: str,
+    prepare: Callable[[], NormalizeResult],
+    started: float,
+) -> IngestOutcome:
+    """``accept`` for one OTLP trace request body, in a worker process when that pays off
+    (see the module docstring), else through ``prepare`` in a thread. Same errors and the
+    same guarantee: it returns only after the accepted spans are committed."""
+    pool = services.ingest_pool
+    if pool is None or len(body) < POOL_MIN_BODY_BYTES or services.log_events.pending_events:
+        return await accept(services, transport, prepare, started)
+    if not pool.ready():  # starts the workers on first use; meanwhile work in-thread
+        return await accept(services, transport, prepare, started)
+    try:
+        prepared = await pool.prepare(
+            body, content_type, content_encoding, services.settings.max_body_bytes, project_id
+        )
+    except BrokenProcessPool:  # a worker died (and the pool restarts): do this one here
+        return await accept(services, transport, prepare, started)
+    tables = prepared.tables()
+    if tables is not None:
+        await services.writer.submit_tables(tables)
+    m = services.metrics
+    m.spans_accepted.labels(transport).inc(prepared.accepted)
+    if prepared.rejected:
+        m.spans_rejected.labels(transport).inc(prepared.rejected)
+    m.ingest_seconds.labels(transport).observe(time.perf_counter() - started)
+    return IngestOutcome(
+        accepted=prepared.accepted, rejected=prepared.rejected, message=prepared.message or ""
+    )

@@ -23,7 +23,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from spyglass.ingest.pipeline import IngestError, NormalizeResult, decode_request
 from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
-from spyglass.server.ingest_flow import accept, normalize_and_enrich
+from spyglass.server.ingest_flow import accept_body, normalize_and_enrich
 from spyglass.server.services import Services
 from spyglass.store.base import StoreError
 from spyglass.store.meta import Scope
@@ -74,7 +74,9 @@ class TraceServicer:
             return normalize_and_enrich(decoded, key.project_id)
 
         try:
-            outcome = await accept(services, "grpc", prepare, started)
+            outcome = await accept_body(
+                services, "grpc", body, _PROTOBUF, None, key.project_id, prepare, started
+            )
         except IngestError as exc:
             metrics.requests.labels("grpc:Export", str(exc.status)).inc()
             await context.abort(_INGEST_CODES.get(exc.status, grpc.StatusCode.INVALID_ARGUMENT), exc.message)

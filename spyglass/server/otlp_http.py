@@ -27,7 +27,7 @@ from spyglass.ingest.pipeline import (
 )
 from spyglass.server.auth import AuthFailure, authenticate, key_from_headers
 from spyglass.server.deps import ServicesDep
-from spyglass.server.ingest_flow import accept, normalize_and_enrich
+from spyglass.server.ingest_flow import accept_body, normalize_and_enrich
 from spyglass.server.services import Services
 from spyglass.store.base import StoreError
 from spyglass.store.meta import Scope
@@ -101,7 +101,9 @@ async def _export_traces(request: Request, services: Services, started: float) -
         return normalize_and_enrich(decoded, key.project_id)
 
     try:
-        outcome = await accept(services, "http", prepare, started)
+        outcome = await accept_body(
+            services, "http", body, content_type, content_encoding, key.project_id, prepare, started
+        )
     except IngestError as exc:
         return _error(encoding, exc.status, exc.message)
     except (WriterOverloaded, WriterStopped, StoreError) as exc:

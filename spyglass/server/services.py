@@ -22,6 +22,7 @@ from spyglass.server.telemetry import ServerMetrics
 from spyglass.store.meta import MetaStore
 
 if TYPE_CHECKING:
+    from spyglass.ingest.process_pool import IngestProcessPool
     from spyglass.store.duckdb import DuckDBStore
     from spyglass.store.writer import BatchWriter
 
@@ -49,3 +50,5 @@ class Services:
     log_events: LogEventJoiner = field(default_factory=LogEventJoiner)
     # Bounds concurrent decode/normalize work (set by the app lifespan, inside the loop).
     ingest_limiter: anyio.CapacityLimiter | None = None
+    # Worker processes for large OTLP bodies (set by the app lifespan; None = in-thread only).
+    ingest_pool: IngestProcessPool | None = None

@@ -7,6 +7,10 @@ drains the queue into batches of up to ``max_batch_spans`` or whatever arrived w
 resolves each waiting request's future on its own event loop. If a batch fails, only the
 requests in it fail (with the store's exception); later batches proceed.
 
+Requests carry either canonical spans (``submit``) or spans already built into the store's
+Arrow tables by an ingest worker process (``submit_tables``; needs a store with
+``write_tables``). A batch mixing both is built into tables here and written at once.
+
 The queue is bounded by ``max_pending_spans``: beyond it ``submit`` raises
 ``WriterOverloaded`` at once (the server answers 429/503, retryable) instead of buffering
 without limit.
@@ -24,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spyglass.model.span import LlmSpan
+from spyglass.store.arrow_batch import SpanTables, build_tables
 from spyglass.store.base import SpanStore, WriteStats
 
 log = logging.getLogger(__name__)
@@ -53,7 +58,9 @@ class WriterCounters:
 
 @dataclass(slots=True)
 class _Request:
-    spans: Sequence[LlmSpan]
+    spans: Sequence[LlmSpan] | None
+    tables: SpanTables | None
+    size: int
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[WriteStats]
 
@@ -118,18 +125,32 @@ class BatchWriter:
         the store's exception if the batch failed."""
         if not spans:
             return WriteStats()
+        return await self._enqueue(spans, None, len(spans))
+
+    async def submit_tables(self, tables: SpanTables) -> WriteStats:
+        """``submit`` for spans already built into Arrow tables (``arrow_batch.build_tables``).
+        Raises ``TypeError`` if the store has no ``write_tables``."""
+        if not tables.num_rows:
+            return WriteStats()
+        if not hasattr(self.store, "write_tables"):
+            raise TypeError(f"{type(self.store).__name__} cannot write Arrow tables")
+        return await self._enqueue(None, tables, tables.num_rows)
+
+    async def _enqueue(
+        self, spans: Sequence[LlmSpan] | None, tables: SpanTables | None, size: int
+    ) -> WriteStats:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[WriteStats] = loop.create_future()
         with self._cond:
             if self._thread is None or self._stopping:
                 raise WriterStopped("writer is not running")
-            if self.counters.queue_spans + len(spans) > self.max_pending_spans and self._queue:
+            if self.counters.queue_spans + size > self.max_pending_spans and self._queue:
                 self.counters.rejected_overloaded += 1
                 raise WriterOverloaded(
                     f"write queue full ({self.counters.queue_spans} spans pending, max {self.max_pending_spans})"
                 )
-            self._queue.append(_Request(spans, loop, fut))
-            self.counters.queue_spans += len(spans)
+            self._queue.append(_Request(spans, tables, size, loop, fut))
+            self.counters.queue_spans += size
             self.counters.requests += 1
             self._cond.notify()
         return await fut
@@ -149,26 +170,33 @@ class BatchWriter:
                 self._cond.wait(remaining)
             batch: list[_Request] = []
             n = 0
-            while self._queue and (not batch or n + len(self._queue[0].spans) <= self.max_batch_spans):
+            while self._queue and (not batch or n + self._queue[0].size <= self.max_batch_spans):
                 req = self._queue.popleft()
                 batch.append(req)
-                n += len(req.spans)
+                n += req.size
             self.counters.queue_spans -= n
             return batch
+
+    def _write(self, batch: list[_Request]) -> WriteStats:
+        write_tables = getattr(self.store, "write_tables", None)
+        if write_tables is None:  # only span requests reach here (submit_tables checks)
+            return self.store.write_batch([sp for req in batch for sp in req.spans or ()])
+        parts = [req.tables if req.tables is not None else build_tables(req.spans or ()) for req in batch]
+        stats: WriteStats = write_tables(SpanTables.concat(parts))
+        return stats
 
     def _run(self) -> None:
         while True:
             batch = self._take_batch()
             if batch is None:
                 return
-            spans = [sp for req in batch for sp in req.spans]
             t0 = time.perf_counter()
             result: WriteStats | None = None
             error: BaseException | None = None
             try:
-                result = self.store.write_batch(spans)
+                result = self._write(batch)
             except Exception as e:  # a failing batch fails only its own requests
-                log.exception("write batch of %d spans failed", len(spans))
+                log.exception("write batch of %d spans failed", sum(req.size for req in batch))
                 error = e
             dt = time.perf_counter() - t0
             self.counters.batches += 1
