@@ -56,7 +56,10 @@ def machine() -> dict[str, object]:
 
 def main(argv: list[str]) -> int:
     selected = argv or BENCHMARKS
-    results: dict[str, object] = {"machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results: dict[str, object] = {
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     print(f"machine: {results['machine']}")
     failed = []
     for name in selected:

@@ -116,7 +116,8 @@ class LlmSpan:
     request_model: str | None = None
     response_model: str | None = None  # the returned snapshot, never merged with request_model
     response_id: str | None = None
-    settings: dict[str, Any] = field(default_factory=dict)  # temperature, top_p, max_tokens, seed, response_format, stop, tools …
+    # temperature, top_p, max_tokens, seed, response_format, stop, tools …
+    settings: dict[str, Any] = field(default_factory=dict)
     system_instructions: str | None = None
     input_messages: list[Message] = field(default_factory=list)
     output_messages: list[Message] = field(default_factory=list)
