@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -90,3 +90,47 @@ def time_slices(start_ns: int, end_ns: int, descending: bool) -> Iterator[tuple[
             hi = min(end_ns, lo + width)
             yield lo, hi
             lo, width = hi, width * 2
+
+
+def resolve_sort(
+    sort: str, sorts: Mapping[str, tuple[str, bool]], alias: str, nullable: Collection[str], null_as: int
+) -> tuple[str, exp.Expr, bool]:
+    """``(column, key expression, descending)`` for a sort name of ``sorts``; a nullable
+    column sorts as ``null_as`` so the keyset order stays total. Raises ``QueryParamError``
+    on an unknown sort."""
+    if sort not in sorts:
+        raise QueryParamError(f"unknown sort '{sort}' (one of {', '.join(sorts)})")
+    column, desc = sorts[sort]
+    key: exp.Expr = col(column, alias)
+    if column in nullable:
+        key = exp.Coalesce(this=key, expressions=[exp.Literal.number(null_as)])
+    return column, key, desc
+
+
+def fill_page(
+    fetch: Callable[[Scope, int], list[dict[str, Any]]],
+    scope: Scope,
+    limit: int,
+    after: list[Any] | None,
+    descending: bool,
+    by_time_slices: bool,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` rows of a keyset page and the last of them when a next page exists
+    (the caller makes its cursor from it). ``fetch(sub_scope, need)`` returns at most
+    ``need`` sorted rows; with ``by_time_slices`` (a start-time sort, ``after[0]`` the
+    start time) the page is filled from the newest (or oldest) ``time_slices`` first."""
+    if by_time_slices:
+        lo, hi = scope.start_ns, scope.end_ns
+        if after is not None:
+            lo, hi = (lo, min(hi, after[0] + 1)) if descending else (max(lo, after[0]), hi)
+        rows: list[dict[str, Any]] = []
+        for s_lo, s_hi in time_slices(lo, hi, descending):
+            rows.extend(fetch(Scope(scope.project_id, s_lo, s_hi), limit + 1 - len(rows)))
+            if len(rows) > limit:
+                break
+    else:
+        rows = fetch(scope, limit + 1)
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, rows[-1]
+    return rows, None

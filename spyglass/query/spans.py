@@ -9,13 +9,13 @@ from typing import Any
 import sqlglot.expressions as exp
 
 from spyglass.query.common import (
-    QueryParamError,
     check_limit,
     decode_cursor,
     encode_cursor,
+    fill_page,
     keyset_after,
     make_scope,
-    time_slices,
+    resolve_sort,
 )
 from spyglass.query.compile import SPAN_ALIAS, Params, Scope, col, compile_filter, scope_condition
 from spyglass.query.filters import parse
@@ -62,13 +62,8 @@ def search_spans(
 ) -> SpanPage:
     """One page of spans starting in ``[start, end)`` matching ``q`` (span-level filter)."""
     check_limit(limit)
-    if sort not in SPAN_SORTS:
-        raise QueryParamError(f"unknown sort '{sort}' (one of {', '.join(SPAN_SORTS)})")
+    column, key, desc = resolve_sort(sort, SPAN_SORTS, SPAN_ALIAS, _NULLABLE_SORTS, null_as=-1)
     scope = make_scope(project_id, start, end, now_ns)
-    column, desc = SPAN_SORTS[sort]
-    key: exp.Expr = col(column, SPAN_ALIAS)
-    if column in _NULLABLE_SORTS:
-        key = exp.Coalesce(this=key, expressions=[exp.Literal.number(-1)])
     node = parse(q)
     after = decode_cursor(cursor, 4, sort) if cursor else None
     ties = [col("trace_id", SPAN_ALIAS), col("span_id", SPAN_ALIAS)]
@@ -111,21 +106,10 @@ def search_spans(
         query = query.order_by(*(exp.Ordered(this=k, desc=desc) for k in (key, *ties))).limit(need)
         return store.query(query, params.values)
 
-    if column == "start_time_ns":  # fill the page from the newest (or oldest) slices first
-        lo, hi = scope.start_ns, scope.end_ns
-        if after is not None:
-            lo, hi = (lo, min(hi, after[0] + 1)) if desc else (max(lo, after[0]), hi)
-        keys: list[dict[str, Any]] = []
-        for s_lo, s_hi in time_slices(lo, hi, desc):
-            keys.extend(page_keys(Scope(project_id, s_lo, s_hi), limit + 1 - len(keys)))
-            if len(keys) > limit:
-                break
-    else:
-        keys = page_keys(scope, limit + 1)
+    # time sorts fill the page from the newest (or oldest) slices first
+    keys, last = fill_page(page_keys, scope, limit, after, desc, by_time_slices=column == "start_time_ns")
     next_cursor = None
-    if len(keys) > limit:
-        keys = keys[:limit]
-        last = keys[-1]
+    if last is not None:
         next_cursor = encode_cursor([sort, last["_sort_key"], last["trace_id"], last["span_id"]])
     rows = keys
     for r in rows:

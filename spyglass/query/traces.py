@@ -13,12 +13,13 @@ from spyglass.query.common import (
     check_limit,
     decode_cursor,
     encode_cursor,
+    fill_page,
     in_list,
     keyset_after,
     loads_json,
     make_scope,
     project_only,
-    time_slices,
+    resolve_sort,
 )
 from spyglass.query.compile import TRACE_ALIAS, Params, Scope, col, compile_filter, scope_condition
 from spyglass.query.filters import Node, parse
@@ -106,16 +107,7 @@ class TraceDetail:
     feedback: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _sort_key(sort: str) -> tuple[exp.Expr, bool]:
-    from spyglass.query.common import QueryParamError
-
-    if sort not in TRACE_SORTS:
-        raise QueryParamError(f"unknown sort '{sort}' (one of {', '.join(TRACE_SORTS)})")
-    column, desc = TRACE_SORTS[sort]
-    key: exp.Expr = col(column, TRACE_ALIAS)
-    if column in ("cost_usd", "total_tokens"):  # None sorts as 0 so the keyset stays total
-        key = exp.Coalesce(this=key, expressions=[exp.Literal.number(0)])
-    return key, desc
+_NULLABLE_SORTS = {"cost_usd", "total_tokens"}
 
 
 def trace_list_query(scope: Scope, q: str | Node | None, dialect: str, params: Params) -> exp.Select:
@@ -147,7 +139,7 @@ def list_traces(
     ``FilterError``/``QueryParamError``/``TimeRangeError`` on bad input."""
     check_limit(limit)
     scope = make_scope(project_id, start, end, now_ns)
-    key, desc = _sort_key(sort)
+    column, key, desc = resolve_sort(sort, TRACE_SORTS, TRACE_ALIAS, _NULLABLE_SORTS, null_as=0)
     node = parse(q)  # parse once: bad filters fail before any query
     after = decode_cursor(cursor, 3, sort) if cursor else None
     tie = col("trace_id", TRACE_ALIAS)
@@ -161,22 +153,11 @@ def list_traces(
         order = [exp.Ordered(this=key, desc=desc), exp.Ordered(this=tie, desc=desc)]
         return store.query(query.order_by(*order).limit(need), params.values)
 
-    if TRACE_SORTS[sort][0] == "start_time_ns" and node is not None:
-        # filtered, time-sorted: fill the page from the newest (or oldest) slices first
-        lo, hi = scope.start_ns, scope.end_ns
-        if after is not None:
-            lo, hi = (lo, min(hi, after[0] + 1)) if desc else (max(lo, after[0]), hi)
-        rows: list[dict[str, Any]] = []
-        for s_lo, s_hi in time_slices(lo, hi, desc):
-            rows.extend(page(Scope(project_id, s_lo, s_hi), limit + 1 - len(rows)))
-            if len(rows) > limit:
-                break
-    else:
-        rows = page(scope, limit + 1)
+    # filtered, time-sorted: fill the page from the newest (or oldest) slices first
+    by_time = column == "start_time_ns" and node is not None
+    rows, last = fill_page(page, scope, limit, after, desc, by_time_slices=by_time)
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
+    if last is not None:
         next_cursor = encode_cursor([sort, last["_sort_key"], last["trace_id"]])
     return TracePage([TraceSummary.from_row(r) for r in rows], next_cursor)
 
