@@ -8,7 +8,7 @@ then hands the raw strings on to the query layer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
@@ -57,3 +57,32 @@ FilterText = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size, 1–500")]
 Cursor = Annotated[str | None, Query(description="opaque, from next_cursor", max_length=2000)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    """What every paged list endpoint takes: the filter, the time range, page size, cursor."""
+
+    q: str | None
+    time: TimeParams
+    limit: int
+    cursor: str | None
+
+    def query_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of the query layer's list functions (``q``, ``start``, ``end``,
+        ``limit``, ``cursor``, ``now_ns``)."""
+        return {
+            "q": self.q,
+            "start": self.time.start,
+            "end": self.time.end,
+            "limit": self.limit,
+            "cursor": self.cursor,
+            "now_ns": self.time.now_ns,
+        }
+
+
+def page_params(time: TimeDep, q: FilterText = None, limit: Limit = 50, cursor: Cursor = None) -> PageParams:
+    return PageParams(q, time, limit, cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

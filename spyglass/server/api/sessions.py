@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import ORJSONResponse
 
 from spyglass.query import sessions
-from spyglass.server.api.params import Cursor, FilterText, Limit, TimeDep, parse_time_ns
+from spyglass.server.api.params import PageDep, parse_time_ns
 from spyglass.server.deps import ReadKey, ServicesDep, StoreDep
 from spyglass.server.errors import ApiError
 
@@ -20,24 +20,12 @@ router = APIRouter(prefix="/api/v1", tags=["sessions"])
 async def list_sessions(
     key: ReadKey,
     store: StoreDep,
-    time: TimeDep,
-    q: FilterText = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: PageDep,
 ) -> ORJSONResponse:
-    page = await anyio.to_thread.run_sync(
-        lambda: sessions.list_sessions(
-            store,
-            key.project_id,
-            q=q,
-            start=time.start,
-            end=time.end,
-            limit=limit,
-            cursor=cursor,
-            now_ns=time.now_ns,
-        )
+    result = await anyio.to_thread.run_sync(
+        lambda: sessions.list_sessions(store, key.project_id, **page.query_kwargs())
     )
-    return ORJSONResponse(page)
+    return ORJSONResponse(result)
 
 
 @router.get("/sessions/{session_id}", summary="One session's turns in time order (all time by default)")

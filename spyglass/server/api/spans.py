@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import ORJSONResponse
 
 from spyglass.query import spans
-from spyglass.server.api.params import Cursor, FilterText, Limit, TimeDep
+from spyglass.server.api.params import PageDep
 from spyglass.server.deps import ReadKey, StoreDep
 
 router = APIRouter(prefix="/api/v1", tags=["spans"])
@@ -21,23 +21,10 @@ SpanSort = Annotated[str, Query(description="one of " + ", ".join(spans.SPAN_SOR
 async def search_spans(
     key: ReadKey,
     store: StoreDep,
-    time: TimeDep,
-    q: FilterText = None,
+    page: PageDep,
     sort: SpanSort = "-start_time",
-    limit: Limit = 50,
-    cursor: Cursor = None,
 ) -> ORJSONResponse:
-    page = await anyio.to_thread.run_sync(
-        lambda: spans.search_spans(
-            store,
-            key.project_id,
-            q=q,
-            start=time.start,
-            end=time.end,
-            sort=sort,
-            limit=limit,
-            cursor=cursor,
-            now_ns=time.now_ns,
-        )
+    result = await anyio.to_thread.run_sync(
+        lambda: spans.search_spans(store, key.project_id, sort=sort, **page.query_kwargs())
     )
-    return ORJSONResponse(page)
+    return ORJSONResponse(result)

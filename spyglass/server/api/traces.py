@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import ORJSONResponse
 
 from spyglass.query import traces
-from spyglass.server.api.params import Cursor, FilterText, Limit, TimeDep
+from spyglass.server.api.params import PageDep
 from spyglass.server.deps import ReadKey, StoreDep
 from spyglass.server.errors import ApiError
 
@@ -27,26 +27,13 @@ TraceSort = Annotated[str, Query(description="one of " + ", ".join(traces.TRACE_
 async def list_traces(
     key: ReadKey,
     store: StoreDep,
-    time: TimeDep,
-    q: FilterText = None,
+    page: PageDep,
     sort: TraceSort = "-start_time",
-    limit: Limit = 50,
-    cursor: Cursor = None,
 ) -> ORJSONResponse:
-    page = await anyio.to_thread.run_sync(
-        lambda: traces.list_traces(
-            store,
-            key.project_id,
-            q=q,
-            start=time.start,
-            end=time.end,
-            sort=sort,
-            limit=limit,
-            cursor=cursor,
-            now_ns=time.now_ns,
-        )
+    result = await anyio.to_thread.run_sync(
+        lambda: traces.list_traces(store, key.project_id, sort=sort, **page.query_kwargs())
     )
-    return ORJSONResponse(page)
+    return ORJSONResponse(result)
 
 
 @router.get("/traces/{trace_id}", summary="One trace: summary, spans in tree order, feedback")
