@@ -125,17 +125,21 @@ class CallRecorder:
         if self.ttft_s is None and not self._done:
             self.ttft_s = time.perf_counter() - self._start_perf
 
+    def _end_attributes(self, attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The non-None ``attributes`` plus the TTFT stamped so far (set when the span ends)."""
+        attrs = {k: v for k, v in (attributes or {}).items() if v is not None}
+        if self.ttft_s is not None:
+            attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self.ttft_s
+            attrs[A.TTFT_MS] = self.ttft_s * 1000.0
+        return attrs
+
     @never_raise
     def finish(self, attributes: Mapping[str, Any] | None = None) -> None:
         if self._done:
             return
         self._done = True
         span = self.span
-        attrs = {k: v for k, v in (attributes or {}).items() if v is not None}
-        if self.ttft_s is not None:
-            attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self.ttft_s
-            attrs[A.TTFT_MS] = self.ttft_s * 1000.0
-        span.set_attributes(attrs)  # one lock round-trip instead of one per attribute
+        span.set_attributes(self._end_attributes(attributes))  # one lock round-trip, not one each
         span.set_status(_OK)
         span.end()
 
@@ -145,11 +149,7 @@ class CallRecorder:
             return
         self._done = True
         span = self.span
-        attrs = {k: v for k, v in (attributes or {}).items() if v is not None}
-        if self.ttft_s is not None:
-            attrs[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self.ttft_s
-            attrs[A.TTFT_MS] = self.ttft_s * 1000.0
-        span.set_attributes(attrs)
+        span.set_attributes(self._end_attributes(attributes))
         record_error(span, exc, classify_error(exc))
         span.end()
 

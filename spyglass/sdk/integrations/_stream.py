@@ -29,26 +29,23 @@ class StreamAccumulator(Protocol):
         ...
 
 
-def _finish(recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
-    if recorder.done:
-        return
+def _attributes(accumulator: StreamAccumulator) -> dict[str, Any]:
+    """The accumulator's span attributes; none (reported) if it fails, so the span still ends."""
     try:
-        attrs = accumulator.attributes()
+        return accumulator.attributes()
     except Exception:
         report_internal_error("stream.attributes")
-        attrs = {}
-    recorder.finish(attrs)
+        return {}
+
+
+def _finish(recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
+    if not recorder.done:
+        recorder.finish(_attributes(accumulator))
 
 
 def _fail(recorder: CallRecorder, accumulator: StreamAccumulator, exc: BaseException) -> None:
-    if recorder.done:
-        return
-    try:
-        attrs = accumulator.attributes()
-    except Exception:
-        report_internal_error("stream.attributes")
-        attrs = {}
-    recorder.fail(exc, attrs)
+    if not recorder.done:
+        recorder.fail(exc, _attributes(accumulator))
 
 
 def _observe(recorder: CallRecorder, accumulator: StreamAccumulator, chunk: Any) -> None:
@@ -59,14 +56,29 @@ def _observe(recorder: CallRecorder, accumulator: StreamAccumulator, chunk: Any)
         report_internal_error("stream.add")
 
 
-class SyncStreamProxy(wrapt.ObjectProxy):
-    """Proxy for a sync iterator stream (``openai.Stream``, ``anthropic.Stream``)."""
+class _StreamProxy(wrapt.ObjectProxy):
+    """What the sync and async stream proxies share: the recorder, the accumulator, the
+    span finished at garbage collection at the latest, and the per-chunk bookkeeping."""
 
     def __init__(self, wrapped: Any, recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
         super().__init__(wrapped)
         self._self_recorder = recorder
         self._self_accumulator = accumulator
         weakref.finalize(self, _finish, recorder, accumulator)
+
+    def _self_finish(self) -> None:
+        _finish(self._self_recorder, self._self_accumulator)
+
+    def _self_fail(self, exc: BaseException) -> None:
+        _fail(self._self_recorder, self._self_accumulator, exc)
+
+    def _self_observe(self, chunk: Any) -> Any:
+        _observe(self._self_recorder, self._self_accumulator, chunk)
+        return chunk
+
+
+class SyncStreamProxy(_StreamProxy):
+    """Proxy for a sync iterator stream (``openai.Stream``, ``anthropic.Stream``)."""
 
     def __iter__(self) -> SyncStreamProxy:
         return self
@@ -75,19 +87,18 @@ class SyncStreamProxy(wrapt.ObjectProxy):
         try:
             chunk = next(self.__wrapped__)
         except StopIteration:
-            _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
             raise
         except BaseException as exc:
-            _fail(self._self_recorder, self._self_accumulator, exc)
+            self._self_fail(exc)
             raise
-        _observe(self._self_recorder, self._self_accumulator, chunk)
-        return chunk
+        return self._self_observe(chunk)
 
     def close(self) -> None:
         try:
             self.__wrapped__.close()
         finally:
-            _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
 
     def __enter__(self) -> SyncStreamProxy:
         self.__wrapped__.__enter__()
@@ -97,17 +108,11 @@ class SyncStreamProxy(wrapt.ObjectProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
 
 
-class AsyncStreamProxy(wrapt.ObjectProxy):
+class AsyncStreamProxy(_StreamProxy):
     """Proxy for an async iterator stream (``openai.AsyncStream``, ``anthropic.AsyncStream``)."""
-
-    def __init__(self, wrapped: Any, recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
-        super().__init__(wrapped)
-        self._self_recorder = recorder
-        self._self_accumulator = accumulator
-        weakref.finalize(self, _finish, recorder, accumulator)
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -116,19 +121,18 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
         try:
             chunk = await self.__wrapped__.__anext__()
         except StopAsyncIteration:
-            _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
             raise
         except BaseException as exc:
-            _fail(self._self_recorder, self._self_accumulator, exc)
+            self._self_fail(exc)
             raise
-        _observe(self._self_recorder, self._self_accumulator, chunk)
-        return chunk
+        return self._self_observe(chunk)
 
     async def close(self) -> None:
         try:
             await self.__wrapped__.close()
         finally:
-            _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
 
     async def __aenter__(self) -> AsyncStreamProxy:
         await self.__wrapped__.__aenter__()
@@ -138,24 +142,37 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
 
 
 StreamFactory = Callable[[Any, CallRecorder], tuple[Any, StreamAccumulator]]
 
 
-class SyncStreamManagerProxy(wrapt.ObjectProxy):
-    """Proxy for a stream *helper* context manager (``with client.x.stream(...) as s``).
-
-    The HTTP request happens in ``__enter__`` (run with the call's span current); the stream
-    it returns is wrapped by ``factory``; the span finishes at ``__exit__`` at the latest.
-    """
+class _StreamManagerProxy(wrapt.ObjectProxy):
+    """What the sync and async stream-helper proxies share: wrapping the stream the helper
+    opened, and finishing the span once the helper exits."""
 
     def __init__(self, wrapped: Any, recorder: CallRecorder, factory: StreamFactory) -> None:
         super().__init__(wrapped)
         self._self_recorder = recorder
         self._self_factory = factory
         self._self_accumulator: StreamAccumulator | None = None
+
+    def _self_wrap_stream(self, stream: Any) -> Any:
+        proxy, self._self_accumulator = self._self_factory(stream, self._self_recorder)
+        return proxy
+
+    def _self_finish(self) -> None:
+        if self._self_accumulator is not None:
+            _finish(self._self_recorder, self._self_accumulator)
+
+
+class SyncStreamManagerProxy(_StreamManagerProxy):
+    """Proxy for a stream *helper* context manager (``with client.x.stream(...) as s``).
+
+    The HTTP request happens in ``__enter__`` (run with the call's span current); the stream
+    it returns is wrapped by ``factory``; the span finishes at ``__exit__`` at the latest.
+    """
 
     def __enter__(self) -> Any:
         rec = self._self_recorder
@@ -165,25 +182,17 @@ class SyncStreamManagerProxy(wrapt.ObjectProxy):
         except BaseException as exc:
             rec.fail(exc)
             raise
-        proxy, self._self_accumulator = self._self_factory(stream, rec)
-        return proxy
+        return self._self_wrap_stream(stream)
 
     def __exit__(self, *exc_info: Any) -> Any:
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            if self._self_accumulator is not None:
-                _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
 
 
-class AsyncStreamManagerProxy(wrapt.ObjectProxy):
+class AsyncStreamManagerProxy(_StreamManagerProxy):
     """Async twin of :class:`SyncStreamManagerProxy` (``async with client.x.stream(...)``)."""
-
-    def __init__(self, wrapped: Any, recorder: CallRecorder, factory: StreamFactory) -> None:
-        super().__init__(wrapped)
-        self._self_recorder = recorder
-        self._self_factory = factory
-        self._self_accumulator: StreamAccumulator | None = None
 
     async def __aenter__(self) -> Any:
         rec = self._self_recorder
@@ -193,15 +202,13 @@ class AsyncStreamManagerProxy(wrapt.ObjectProxy):
         except BaseException as exc:
             rec.fail(exc)
             raise
-        proxy, self._self_accumulator = self._self_factory(stream, rec)
-        return proxy
+        return self._self_wrap_stream(stream)
 
     async def __aexit__(self, *exc_info: Any) -> Any:
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            if self._self_accumulator is not None:
-                _finish(self._self_recorder, self._self_accumulator)
+            self._self_finish()
 
 
 def wrap_stream_manager(factory: StreamFactory) -> Callable[[Any, CallRecorder, dict[str, Any]], Any]:
