@@ -14,6 +14,7 @@ Workers share no state with the server: pipeline failure counters are returned a
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -87,9 +88,18 @@ _PARENT_POLL_S = 0.5
 
 
 def _init_worker(parent_pid: int) -> None:
-    """Worker initializer: watch the server process, then warm up."""
+    """Worker initializer: watch the server process, warm up, then tune the GC."""
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
     _warm_up()
+    # A request allocates ~100 container objects per span, nearly all freed by refcount:
+    # the default gen-0 threshold (700) runs the cycle collector thousands of times per
+    # request for nothing (measured: -7% CPU for protobuf, -35% for OTLP/JSON decode).
+    # Imported modules go to the permanent generation so full collections skip them.
+    gc.freeze()
+    gc.set_threshold(_GC_GEN0_THRESHOLD, 20, 20)
+
+
+_GC_GEN0_THRESHOLD = 50_000
 
 
 class IngestProcessPool:
