@@ -223,3 +223,20 @@ def wrap_stream_manager(factory: StreamFactory) -> Callable[[Any, CallRecorder, 
         return result
 
     return wrap
+
+
+def helper_stream(
+    sync_proxy: type[SyncStreamProxy],
+    async_proxy: type[AsyncStreamProxy],
+    accumulator: Callable[[Any], StreamAccumulator],
+) -> StreamFactory:
+    """The ``StreamFactory`` of a stream helper: the stream it opened, wrapped by
+    ``async_proxy`` when it iterates asynchronously (else ``sync_proxy``) and feeding
+    ``accumulator(stream)``."""
+
+    def factory(stream: Any, rec: CallRecorder) -> tuple[Any, StreamAccumulator]:
+        acc = accumulator(stream)
+        proxy_cls = async_proxy if hasattr(stream, "__anext__") else sync_proxy
+        return proxy_cls(stream, rec, acc), acc
+
+    return factory

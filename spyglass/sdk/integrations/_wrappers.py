@@ -7,18 +7,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from spyglass.model import attributes as A
 from spyglass.sdk._guard import report_internal_error
 from spyglass.sdk.integrations._recorder import CallRecorder, in_call
 from spyglass.sdk.integrations._stream import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
 from spyglass.sdk.integrations.base import Wrapper
+
+# (instance, kwargs) -> (request model, request attributes)
+RequestReader = Callable[[Any, dict[str, Any]], tuple[str | None, dict[str, Any]]]
+
+
+def streaming_request(request: RequestReader) -> RequestReader:
+    """``request`` for a helper that always streams (it takes no ``stream=True``): the same
+    model and attributes plus ``gen_ai.request.stream``."""
+
+    def read(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+        model, attrs = request(instance, kwargs)
+        attrs[A.GEN_AI_REQUEST_STREAM] = True
+        return model, attrs
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)
 class Operation:
     provider: str
     operation: str
-    # (instance, kwargs) -> (request model, request attributes)
-    request: Callable[[Any, dict[str, Any]], tuple[str | None, dict[str, Any]]]
+    request: RequestReader
     # response object -> attributes
     response: Callable[[Any], dict[str, Any]]
     # (kwargs) -> accumulator when the call streams, else None

@@ -22,9 +22,13 @@ from spyglass.sdk.integrations._genai import (
     setting_attributes,
     text,
 )
-from spyglass.sdk.integrations._recorder import CallRecorder
-from spyglass.sdk.integrations._stream import AsyncStreamProxy, SyncStreamProxy, wrap_stream_manager
-from spyglass.sdk.integrations._wrappers import Operation, async_wrapper, sync_wrapper
+from spyglass.sdk.integrations._stream import (
+    AsyncStreamProxy,
+    SyncStreamProxy,
+    helper_stream,
+    wrap_stream_manager,
+)
+from spyglass.sdk.integrations._wrappers import Operation, async_wrapper, streaming_request, sync_wrapper
 from spyglass.sdk.integrations.base import Integration, Patch
 
 PROVIDER = "anthropic"
@@ -313,21 +317,15 @@ class AsyncMessageStreamProxy(AsyncStreamProxy):
         return await self.__wrapped__.get_final_text()
 
 
-def _stream_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    model, attrs = messages_request(instance, kwargs)
-    attrs[A.GEN_AI_REQUEST_STREAM] = True
-    return model, attrs
-
-
-def _helper_stream(stream: Any, rec: CallRecorder) -> tuple[Any, HelperStreamAccumulator]:
-    accumulator = HelperStreamAccumulator(stream)
-    proxy_cls = AsyncMessageStreamProxy if hasattr(stream, "__anext__") else MessageStreamProxy
-    return proxy_cls(stream, rec, accumulator), accumulator
-
-
 MESSAGES = Operation(PROVIDER, "chat", messages_request, messages_response, _raw_stream)
 MESSAGES_STREAM_HELPER = Operation(
-    PROVIDER, "chat", _stream_request, messages_response, wrap=wrap_stream_manager(_helper_stream)
+    PROVIDER,
+    "chat",
+    streaming_request(messages_request),
+    messages_response,
+    wrap=wrap_stream_manager(
+        helper_stream(MessageStreamProxy, AsyncMessageStreamProxy, HelperStreamAccumulator)
+    ),
 )
 
 _MODULE = "anthropic.resources.messages.messages"

@@ -20,9 +20,13 @@ from spyglass.sdk.integrations._genai import (
     setting_attributes,
     text,
 )
-from spyglass.sdk.integrations._recorder import CallRecorder
-from spyglass.sdk.integrations._stream import AsyncStreamProxy, SyncStreamProxy, wrap_stream_manager
-from spyglass.sdk.integrations._wrappers import Operation, async_wrapper, sync_wrapper
+from spyglass.sdk.integrations._stream import (
+    AsyncStreamProxy,
+    SyncStreamProxy,
+    helper_stream,
+    wrap_stream_manager,
+)
+from spyglass.sdk.integrations._wrappers import Operation, async_wrapper, streaming_request, sync_wrapper
 from spyglass.sdk.integrations.base import Integration, Patch
 
 PROVIDER = "openai"
@@ -551,18 +555,6 @@ class AsyncResponseStreamProxy(AsyncStreamProxy):
         return await self.__wrapped__.get_final_response()
 
 
-def _response_helper_stream(stream: Any, rec: CallRecorder) -> tuple[Any, ResponsesStreamAccumulator]:
-    accumulator = ResponsesStreamAccumulator()
-    proxy_cls = AsyncResponseStreamProxy if hasattr(stream, "__anext__") else ResponseStreamProxy
-    return proxy_cls(stream, rec, accumulator), accumulator
-
-
-def _responses_stream_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    model, attrs = responses_request(instance, kwargs)
-    attrs[A.GEN_AI_REQUEST_STREAM] = True
-    return model, attrs
-
-
 # --- embeddings ------------------------------------------------------------------------
 
 
@@ -599,9 +591,13 @@ EMBEDDINGS = Operation(PROVIDER, "embeddings", embeddings_request, embeddings_re
 RESPONSES_STREAM_HELPER = Operation(
     PROVIDER,
     "chat",
-    _responses_stream_request,
+    streaming_request(responses_request),
     responses_response,
-    wrap=wrap_stream_manager(_response_helper_stream),
+    wrap=wrap_stream_manager(
+        helper_stream(
+            ResponseStreamProxy, AsyncResponseStreamProxy, lambda stream: ResponsesStreamAccumulator()
+        )
+    ),
 )
 
 _CHAT_MODULE = "openai.resources.chat.completions.completions"
