@@ -218,14 +218,7 @@ def _base_rows(
                 e = _span_dimension(d, ROOT_ALIAS, dialect, params)
             selects.append(exp.alias_(e, f"g{i}"))
         m = {
-            "latency": col("duration_ms", a),
-            "ttft": col("ttft_ms", a),
-            "is_error": _case(col("status", a).eq(exp.Literal.string("error"))),
-            "error_class": col("error_class", a),
-            "refusal": _case(_null_safe_true(col("refusal", a))),
-            "input_tokens": col("input_tokens", a),
-            "output_tokens": col("output_tokens", a),
-            "cache_read_tokens": col("cache_read_tokens", a),
+            **_shared_measures(a),
             "total_tokens": col("total_tokens", a),
             "cost": col("cost_usd", a),
             "schema_failures": col("schema_failure_count", a),
@@ -247,14 +240,7 @@ def _base_rows(
         for i, d in enumerate(dims):
             selects.append(exp.alias_(_span_dimension(d, a, dialect, params), f"g{i}"))
         m = {
-            "latency": col("duration_ms", a),
-            "ttft": col("ttft_ms", a),
-            "is_error": _case(col("status", a).eq(exp.Literal.string("error"))),
-            "error_class": col("error_class", a),
-            "refusal": _case(_null_safe_true(col("refusal", a))),
-            "input_tokens": col("input_tokens", a),
-            "output_tokens": col("output_tokens", a),
-            "cache_read_tokens": col("cache_read_tokens", a),
+            **_shared_measures(a),
             "total_tokens": exp.Coalesce(
                 this=col("total_tokens", a),
                 expressions=[exp.Add(this=col("input_tokens", a), expression=col("output_tokens", a))],
@@ -284,6 +270,21 @@ def _base_rows(
     selects.extend(exp.alias_(e, f"m_{k}") for k, e in m.items())
     src = src.select(*selects)
     return src.where(cond) if cond is not None else src
+
+
+def _shared_measures(a: str) -> dict[str, exp.Expr]:
+    """The measures spans and trace rollups hold under the same column names (latency, TTFT,
+    error, refusal, token counts); each level adds its own totals, cost and failures."""
+    return {
+        "latency": col("duration_ms", a),
+        "ttft": col("ttft_ms", a),
+        "is_error": _case(col("status", a).eq(exp.Literal.string("error"))),
+        "error_class": col("error_class", a),
+        "refusal": _case(_null_safe_true(col("refusal", a))),
+        "input_tokens": col("input_tokens", a),
+        "output_tokens": col("output_tokens", a),
+        "cache_read_tokens": col("cache_read_tokens", a),
+    }
 
 
 def _span_dimension(d: str, alias: str, dialect: str, params: Params) -> exp.Expr:
