@@ -21,6 +21,7 @@ from sqlglot import exp
 
 from spyglass.alerts.measures import METRICS, Metric
 from spyglass.alerts.rules import Rule, RuleError
+from spyglass.query.metrics import SPAN_DIMENSIONS
 
 SPANS_TABLE = "spans"
 FEEDBACK_TABLE = "feedback"
@@ -28,25 +29,11 @@ TRACES_TABLE = "traces"
 _NEGATIVE_FEEDBACK = "(thumbs = 'down' OR score < 0.5)"
 SPAN_ALIAS = "s"  # the alias the query layer's filter compiler qualifies span columns with
 
-# Dimension name (as in rules and docs/api.md) -> span column.
+# Dimension name (as in rules and docs/api.md) -> span column: the query layer's span
+# dimensions, less those alert rules do not group by.
+_NOT_ALERT_DIMENSIONS = frozenset({"session_id", "operation", "agent_name"})
 DIMENSION_COLUMNS: dict[str, str] = {
-    "model": "request_model",
-    "response_model": "response_model",
-    "provider": "provider",
-    "kind": "kind",
-    "name": "name",
-    "status": "status",
-    "error_class": "error_class",
-    "prompt_name": "prompt_name",
-    "prompt_version": "prompt_version",
-    "feature": "feature",
-    "tenant_id": "tenant_id",
-    "user_id": "user_id",
-    "environment": "environment",
-    "release": "release",
-    "service_name": "service_name",
-    "finish_reason": "finish_reason",
-    "tool_name": "tool_name",
+    dim: column for dim, column in SPAN_DIMENSIONS.items() if dim not in _NOT_ALERT_DIMENSIONS
 }
 
 _TOKENS = "COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))"
