@@ -156,6 +156,19 @@ def _chat_input_messages(messages: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _expected_output_attributes(output_type: str | None, schema: Any, tools: Any) -> dict[str, Any]:
+    """What a chat or Responses request says it expects back: the structured output type,
+    its JSON schema, the tool definitions (only those given)."""
+    attrs: dict[str, Any] = {}
+    if output_type:
+        attrs[A.GEN_AI_OUTPUT_TYPE] = output_type
+    if schema is not None:
+        attrs[A.OUTPUT_JSON_SCHEMA] = json_attr(schema)
+    if given(tools) and tools:
+        attrs[A.GEN_AI_TOOL_DEFINITIONS] = json_attr(_tool_definitions(tools))
+    return attrs
+
+
 def chat_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     attrs = server_attributes(instance)
     attrs.update(setting_attributes(kwargs, _CHAT_SETTINGS))
@@ -170,13 +183,7 @@ def chat_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None, dic
     if kwargs.get("stream") is True:
         attrs[A.GEN_AI_REQUEST_STREAM] = True
     output_type, schema = _schema_of(kwargs.get("response_format"))
-    if output_type:
-        attrs[A.GEN_AI_OUTPUT_TYPE] = output_type
-    if schema is not None:
-        attrs[A.OUTPUT_JSON_SCHEMA] = json_attr(schema)
-    tools = kwargs.get("tools")
-    if given(tools) and tools:
-        attrs[A.GEN_AI_TOOL_DEFINITIONS] = json_attr(_tool_definitions(tools))
+    attrs.update(_expected_output_attributes(output_type, schema, kwargs.get("tools")))
     if content_enabled():
         attrs[A.GEN_AI_INPUT_MESSAGES] = json_attr(_chat_input_messages(kwargs.get("messages")))
     model = kwargs.get("model")
@@ -432,13 +439,7 @@ def responses_request(instance: Any, kwargs: dict[str, Any]) -> tuple[str | None
         output_type, schema = _schema_of(text_format)
     else:
         output_type, schema = _schema_of(get(text_cfg, "format") if given(text_cfg) else None)
-    if output_type:
-        attrs[A.GEN_AI_OUTPUT_TYPE] = output_type
-    if schema is not None:
-        attrs[A.OUTPUT_JSON_SCHEMA] = json_attr(schema)
-    tools = kwargs.get("tools")
-    if given(tools) and tools:
-        attrs[A.GEN_AI_TOOL_DEFINITIONS] = json_attr(_tool_definitions(tools))
+    attrs.update(_expected_output_attributes(output_type, schema, kwargs.get("tools")))
     if content_enabled():
         instructions = kwargs.get("instructions")
         if given(instructions) and isinstance(instructions, str):
