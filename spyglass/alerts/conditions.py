@@ -9,7 +9,7 @@ with ``breach=False`` so an alert that was firing for them resolves instead of l
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,21 @@ def _key(labels: Labels) -> tuple[tuple[str, str | None], ...]:
     return tuple(sorted(labels.items()))
 
 
+def _value(row: dict[str, Any]) -> float | None:
+    return None if row["value"] is None else float(row["value"])
+
+
+def _with_reference(
+    rule: Rule, reference: Iterable[dict[str, Any]], current: Iterable[dict[str, Any]]
+) -> Iterator[tuple[Labels, int, float | None, float | None]]:
+    """Each current group's ``(labels, volume, value, reference value)``, the reference value
+    being the same group's in ``reference`` (None when absent there or without a value)."""
+    ref = {_key(_labels(r, rule.group_by)): _value(r) for r in reference}
+    for row in current:
+        labels = _labels(row, rule.group_by)
+        yield labels, int(row["n"] or 0), _value(row), ref.get(_key(labels))
+
+
 def _compare(value: float, op: str, threshold: float) -> bool:
     return {
         ">": value > threshold,
@@ -59,7 +74,7 @@ def _threshold(rule: Rule, q: AlertQueries, project_id: str, lo: int, hi: int) -
     out = []
     for row in q.grouped_values(rule, project_id, lo, hi):
         n = int(row["n"] or 0)
-        value = None if row["value"] is None else float(row["value"])
+        value = _value(row)
         enough = n >= rule.min_volume and value is not None
         breach = enough and _compare(value, c.op, c.value)  # type: ignore[arg-type]
         resolve_at = c.resolve_value if c.resolve_value is not None else c.value
@@ -86,14 +101,10 @@ def _baseline(rule: Rule, q: AlertQueries, project_id: str, lo: int, hi: int) ->
     assert c.factor is not None and c.baseline_s is not None
     metric = METRICS[rule.metric]
     base_lo = lo - int(c.baseline_s * NS)
-    base = {_key(_labels(r, rule.group_by)): r for r in q.grouped_values(rule, project_id, base_lo, lo)}
+    base = q.grouped_values(rule, project_id, base_lo, lo)
+    current = q.grouped_values(rule, project_id, lo, hi)
     out = []
-    for row in q.grouped_values(rule, project_id, lo, hi):
-        labels = _labels(row, rule.group_by)
-        n = int(row["n"] or 0)
-        value = None if row["value"] is None else float(row["value"])
-        b = base.get(_key(labels))
-        base_value = None if b is None or b["value"] is None else float(b["value"])
+    for labels, n, value, base_value in _with_reference(rule, base, current):
         if base_value is not None and metric.additive:
             base_value *= rule.window_s / c.baseline_s  # e.g. 7-day spend -> average per 1-day window
         threshold = None if base_value is None else c.factor * base_value
@@ -114,14 +125,10 @@ def _median_ratio(rule: Rule, q: AlertQueries, project_id: str, lo: int, hi: int
     c = rule.condition
     assert c.factor is not None and c.baseline_s is not None
     base_lo = lo - int(c.baseline_s * NS)
-    medians = {_key(_labels(r, rule.group_by)): r for r in q.grouped_medians(rule, project_id, base_lo, lo)}
+    medians = q.grouped_medians(rule, project_id, base_lo, lo)
+    current = q.grouped_values(rule, project_id, lo, hi)
     out = []
-    for row in q.grouped_values(rule, project_id, lo, hi):
-        labels = _labels(row, rule.group_by)
-        n = int(row["n"] or 0)
-        value = None if row["value"] is None else float(row["value"])
-        m = medians.get(_key(labels))
-        median = None if m is None or m["value"] is None else float(m["value"])
+    for labels, n, value, median in _with_reference(rule, medians, current):
         threshold = None if median is None else c.factor * median
         breach = bool(
             n >= rule.min_volume
