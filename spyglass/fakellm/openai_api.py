@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from spyglass.fakellm.answer import Answer, Question, ToolSpec, plan_answer
+from spyglass.fakellm.failure import injected_failure
 from spyglass.fakellm.state import Call, ProviderState
 from spyglass.fakellm.text import count_tokens, split_chunks
 
@@ -219,18 +220,7 @@ def _item_text(item: Any) -> str:
 
 
 async def _failure(call: Call) -> Response | None:
-    """The injected error for this call, after its latency, or None."""
-    error = call.outcome.error
-    if error is None or error == "content_filter":
-        return None
-    if error == "timeout":
-        await call.hang()
-        return error_response(*_ERRORS[error], headers={**call.headers(), "x-fake-simulated-timeout": "1"})
-    await call.wait_first_token()  # providers refuse quickly, but not instantly
-    headers = call.headers()
-    if error == "rate_limit":
-        headers["retry-after"] = f"{call.behaviour.retry_after_s or 1:g}"
-    return error_response(*_ERRORS[error], headers=headers)
+    return await injected_failure(call, _ERRORS, error_response)
 
 
 def _embedding(text: str, dims: int) -> list[float]:
