@@ -130,6 +130,12 @@ def fill_page(
                 break
     else:
         rows = fetch(scope, limit + 1)
+    return trim_page(rows, limit)
+
+
+def trim_page(rows: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """``rows`` read with ``limit + 1`` cut to ``limit``, and the last row kept when the extra
+    row showed a next page exists (the caller makes its cursor from it), else None."""
     if len(rows) > limit:
         rows = rows[:limit]
         return rows, rows[-1]

@@ -18,6 +18,7 @@ from spyglass.query.common import (
     keyset_after,
     make_scope,
     project_only,
+    trim_page,
 )
 from spyglass.query.compile import TRACE_ALIAS, Params, col, compile_filter, scope_condition
 from spyglass.query.filters import parse
@@ -117,11 +118,10 @@ def list_sessions(
     if cursor:
         query = query.having(keyset_after(keys, decode_cursor(cursor, 3, _SORT), True, params))
     query = query.order_by(*(exp.Ordered(this=k, desc=True) for k in keys)).limit(limit + 1)
-    rows = store.query(query, params.values)
+    rows, last = trim_page(store.query(query, params.values), limit)
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([_SORT, rows[-1]["last_seen_ns"], rows[-1]["session_id"]])
+    if last is not None:
+        next_cursor = encode_cursor([_SORT, last["last_seen_ns"], last["session_id"]])
     items = [
         SessionSummary(
             session_id=r["session_id"],
