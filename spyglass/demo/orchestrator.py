@@ -20,8 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from spyglass.demo.processes import spawn, stop_all
 from spyglass.demo.scenario import demo_scenario
 from spyglass.demo.story import HOUR_S, Story
 from spyglass.fakellm import FakeLLMServer
+from spyglass.testing.server import wait_until_ready
 
 STATE_FILE = "demo-state.json"
 KEY_FILE = "demo-api-key"
@@ -94,19 +93,13 @@ def plan_history(state: dict[str, Any], now: float, hours: float) -> tuple[Story
 def _wait_ready(
     url: str, process: subprocess.Popen[bytes], log: Path, stop: threading.Event, timeout_s: float = 60
 ) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if stop.is_set():
-            raise KeyboardInterrupt  # Ctrl-C while the server starts
-        if process.poll() is not None:
-            raise RuntimeError(f"spyglass serve exited with {process.returncode}; see {log}:\n{_tail(log)}")
-        with (
-            contextlib.suppress(OSError, urllib.error.URLError),
-            urllib.request.urlopen(f"{url}/readyz", timeout=1) as r,
-        ):
-            if r.status == 200:
-                return
-        time.sleep(0.1)
+    outcome = wait_until_ready(url, process, timeout_s, interval_s=0.1, stop=stop)
+    if outcome == "ready":
+        return
+    if outcome == "stopped":
+        raise KeyboardInterrupt  # Ctrl-C while the server starts
+    if outcome == "exited":
+        raise RuntimeError(f"spyglass serve exited with {process.returncode}; see {log}:\n{_tail(log)}")
     raise RuntimeError(f"spyglass serve not ready after {timeout_s:.0f}s; see {log}:\n{_tail(log)}")
 
 

@@ -19,12 +19,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 
 def free_port() -> int:
@@ -32,6 +34,36 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+ReadyOutcome = Literal["ready", "exited", "stopped", "timeout"]
+
+
+def wait_until_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout_s: float,
+    *,
+    interval_s: float = 0.05,
+    stop: threading.Event | None = None,
+) -> ReadyOutcome:
+    """Poll ``{url}/readyz`` until it answers 200 (``"ready"``), ``process`` exits
+    (``"exited"``), ``stop`` is set (``"stopped"``) or ``timeout_s`` passes (``"timeout"``).
+    The caller decides what each outcome means (raise, kill, retry)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if stop is not None and stop.is_set():
+            return "stopped"
+        if process.poll() is not None:
+            return "exited"
+        with (
+            contextlib.suppress(OSError, urllib.error.URLError),
+            urllib.request.urlopen(f"{url}/readyz", timeout=1) as resp,
+        ):
+            if resp.status == 200:
+                return "ready"
+        time.sleep(interval_s)
+    return "timeout"
 
 
 class ServerStartError(RuntimeError):
@@ -85,19 +117,13 @@ class RunningServer:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         finally:
             log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerStartError(
-                    f"spyglass serve exited with {self.process.returncode}:\n{self.log_text()}"
-                )
-            with (
-                contextlib.suppress(OSError, urllib.error.URLError),
-                urllib.request.urlopen(f"{self.url}/readyz", timeout=1) as resp,
-            ):
-                if resp.status == 200:
-                    return
-            time.sleep(0.05)
+        outcome = wait_until_ready(self.url, self.process, timeout_s)
+        if outcome == "ready":
+            return
+        if outcome == "exited":
+            raise ServerStartError(
+                f"spyglass serve exited with {self.process.returncode}:\n{self.log_text()}"
+            )
         self.kill()
         raise ServerStartError(f"spyglass serve not ready after {timeout_s}s:\n{self.log_text()}")
 
