@@ -98,3 +98,9 @@ def setting_attributes(kwargs: Mapping[str, Any], mapping: Mapping[str, str]) ->
         if isinstance(value, (str, bool, int, float, list)):
             attrs[attr] = value
     return attrs
+
+
+def token_attributes(counts: Mapping[str, Any]) -> dict[str, Any]:
+    """The token counts (attribute -> value read from a usage object) that are integers;
+    a provider leaves out or nulls the ones it does not report."""
+    return {attr: value for attr, value in counts.items() if isinstance(value, int)}

@@ -21,6 +21,7 @@ from spyglass.sdk.integrations._genai import (
     server_attributes,
     setting_attributes,
     text,
+    token_attributes,
 )
 from spyglass.sdk.integrations._stream import (
     AsyncStreamProxy,
@@ -130,18 +131,17 @@ def _usage_attributes(usage: Any) -> dict[str, Any]:
     read = get(usage, "cache_read_input_tokens")
     write = get(usage, "cache_creation_input_tokens")
     out = get(usage, "output_tokens")
-    attrs: dict[str, Any] = {}
+    total_input = None
     if isinstance(base, int):
-        attrs[A.GEN_AI_USAGE_INPUT_TOKENS] = (
-            base + (read if isinstance(read, int) else 0) + (write if isinstance(write, int) else 0)
-        )
-    if isinstance(read, int):
-        attrs[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = read
-    if isinstance(write, int):
-        attrs[A.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = write
-    if isinstance(out, int):
-        attrs[A.GEN_AI_USAGE_OUTPUT_TOKENS] = out
-    return attrs
+        total_input = base + (read if isinstance(read, int) else 0) + (write if isinstance(write, int) else 0)
+    return token_attributes(
+        {
+            A.GEN_AI_USAGE_INPUT_TOKENS: total_input,
+            A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: read,
+            A.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: write,
+            A.GEN_AI_USAGE_OUTPUT_TOKENS: out,
+        }
+    )
 
 
 def messages_response(message: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from spyglass.sdk.integrations._genai import (
     server_attributes,
     setting_attributes,
     text,
+    token_attributes,
 )
 from spyglass.sdk.integrations._stream import (
     AsyncStreamProxy,
@@ -204,16 +205,14 @@ def _usage_attributes(usage: Any, *, responses_api: bool = False) -> dict[str, A
         inp, out = get(usage, "prompt_tokens"), get(usage, "completion_tokens")
         cached = get(get(usage, "prompt_tokens_details"), "cached_tokens")
         reasoning = get(get(usage, "completion_tokens_details"), "reasoning_tokens")
-    attrs: dict[str, Any] = {}
-    if isinstance(inp, int):
-        attrs[A.GEN_AI_USAGE_INPUT_TOKENS] = inp
-    if isinstance(out, int):
-        attrs[A.GEN_AI_USAGE_OUTPUT_TOKENS] = out
-    if isinstance(cached, int):
-        attrs[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = cached
-    if isinstance(reasoning, int):
-        attrs[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = reasoning
-    return attrs
+    return token_attributes(
+        {
+            A.GEN_AI_USAGE_INPUT_TOKENS: inp,
+            A.GEN_AI_USAGE_OUTPUT_TOKENS: out,
+            A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: cached,
+            A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: reasoning,
+        }
+    )
 
 
 def _output_message(
