@@ -39,7 +39,9 @@ def default_workers() -> int:
     second worker added no throughput, only ~150 MB of RSS)."""
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
-        return max(0, int(value))
+        if not value.isdigit():
+            raise ValueError(f"{WORKERS_ENV} must be a whole number of processes (0 = none), got {value!r}")
+        return int(value)
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 

@@ -86,3 +86,18 @@ def test_pool_recovers_after_a_worker_is_killed() -> None:
         assert prepared.accepted == 3
     finally:
         pool.close()
+
+
+@pytest.mark.unit
+def test_worker_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spyglass.ingest.process_pool import WORKERS_ENV, default_workers
+
+    monkeypatch.setenv(WORKERS_ENV, "0")
+    assert default_workers() == 0
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert default_workers() == 3
+    monkeypatch.setenv(WORKERS_ENV, "two")
+    with pytest.raises(ValueError, match=WORKERS_ENV):
+        default_workers()
+    monkeypatch.delenv(WORKERS_ENV)
+    assert 1 <= default_workers() <= 2
