@@ -48,17 +48,10 @@ def _fail(recorder: CallRecorder, accumulator: StreamAccumulator, exc: BaseExcep
         recorder.fail(exc, _attributes(accumulator))
 
 
-def _observe(recorder: CallRecorder, accumulator: StreamAccumulator, chunk: Any) -> None:
-    try:
-        if accumulator.add(chunk):
-            recorder.first_chunk()
-    except Exception:
-        report_internal_error("stream.add")
-
-
 class _StreamProxy(wrapt.ObjectProxy):
     """What the sync and async stream proxies share: the recorder, the accumulator, the
-    span finished at garbage collection at the latest, and the per-chunk bookkeeping."""
+    span finished at garbage collection at the latest. The per-chunk bookkeeping is written out
+    in each ``__next__``/``__anext__`` (it runs once per chunk on the app's thread)."""
 
     def __init__(self, wrapped: Any, recorder: CallRecorder, accumulator: StreamAccumulator) -> None:
         super().__init__(wrapped)
@@ -72,9 +65,6 @@ class _StreamProxy(wrapt.ObjectProxy):
     def _self_fail(self, exc: BaseException) -> None:
         _fail(self._self_recorder, self._self_accumulator, exc)
 
-    def _self_observe(self, chunk: Any) -> Any:
-        _observe(self._self_recorder, self._self_accumulator, chunk)
-        return chunk
 
 
 class SyncStreamProxy(_StreamProxy):
@@ -92,7 +82,15 @@ class SyncStreamProxy(_StreamProxy):
         except BaseException as exc:
             self._self_fail(exc)
             raise
-        return self._self_observe(chunk)
+        # Fold the chunk in; TTFT at the first chunk with content. Never raises into the app.
+        try:
+            if self._self_accumulator.add(chunk):
+                recorder = self._self_recorder
+                if recorder.ttft_s is None:
+                    recorder.first_chunk()
+        except Exception:
+            report_internal_error("stream.add")
+        return chunk
 
     def close(self) -> None:
         try:
@@ -126,7 +124,14 @@ class AsyncStreamProxy(_StreamProxy):
         except BaseException as exc:
             self._self_fail(exc)
             raise
-        return self._self_observe(chunk)
+        try:  # inlined as in SyncStreamProxy.__next__
+            if self._self_accumulator.add(chunk):
+                recorder = self._self_recorder
+                if recorder.ttft_s is None:
+                    recorder.first_chunk()
+        except Exception:
+            report_internal_error("stream.add")
+        return chunk
 
     async def close(self) -> None:
         try:
