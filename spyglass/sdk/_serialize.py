@@ -34,7 +34,7 @@ def to_text(value: Any, limit: int) -> str:
         text = value
     else:
         try:
-            text = json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
+            text = _COMPACT.encode(value)
         except (TypeError, ValueError):
             text = repr(value)
     return truncate(text, limit)
@@ -46,6 +46,11 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(0, limit - len(TRUNCATION_MARK))] + TRUNCATION_MARK
 
 
+# One encoder for every call: ``json.dumps`` with options builds a new JSONEncoder each time.
+# JSONEncoder.encode keeps no state between calls, so sharing it across threads is safe.
+_COMPACT = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
     """Compact JSON for structured attributes (messages, documents, schemas)."""
-    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT.encode(value)
