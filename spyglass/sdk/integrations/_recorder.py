@@ -8,8 +8,7 @@ stream proxy can finish it from a GC finalizer.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -70,7 +69,7 @@ def classify_error(exc: BaseException) -> str | None:
 class CallRecorder:
     """The span of one provider call and its timing."""
 
-    __slots__ = ("span", "start_ns", "_start_perf", "ttft_s", "_done")
+    __slots__ = ("span", "start_ns", "_start_perf", "ttft_s", "_done", "_in_call_token", "_ctx_token")
 
     def __init__(self, span: Span) -> None:
         self.span = span
@@ -98,7 +97,9 @@ class CallRecorder:
         }
         if request_model:
             attrs[A.GEN_AI_REQUEST_MODEL] = request_model
-        attrs.update((k, v) for k, v in attributes.items() if v is not None)
+        for key, value in attributes.items():
+            if value is not None:
+                attrs[key] = value
         name = f"{operation} {request_model}" if request_model else operation
         span = client.get_tracer().start_span(
             name,
@@ -109,16 +110,21 @@ class CallRecorder:
         )
         return cls(span)
 
-    @contextmanager
-    def active(self) -> Iterator[None]:
-        """Make the span current (so transport-level spans nest under it) and mark 'in a call'."""
-        token = _IN_CALL.set(True)
-        ctx_token = otel_context.attach(trace.set_span_in_context(self.span))
-        try:
-            yield
-        finally:
-            otel_context.detach(ctx_token)
-            _IN_CALL.reset(token)
+    def active(self) -> CallRecorder:
+        """``with rec.active():`` makes the span current (so transport-level spans nest under
+        it) and marks 'in a call' for the block. Not re-entrant (one provider call, one block).
+
+        The recorder is its own context manager: a generator-based ``@contextmanager`` costs
+        a generator and a wrapper object per call on the app's thread."""
+        return self
+
+    def __enter__(self) -> None:
+        self._in_call_token = _IN_CALL.set(True)
+        self._ctx_token = otel_context.attach(trace.set_span_in_context(self.span))
+
+    def __exit__(self, *exc_info: object) -> None:
+        otel_context.detach(self._ctx_token)
+        _IN_CALL.reset(self._in_call_token)
 
     def first_chunk(self) -> None:
         """Stamp time to first token: call at the first chunk that carries content."""
