@@ -72,6 +72,7 @@ class FakeLLMServer:
         return self
 
     def stop(self, timeout_s: float = 10.0) -> None:
+        self.state.stopping.set()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout_s)

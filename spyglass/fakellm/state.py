@@ -50,6 +50,7 @@ class Call:
     outcome: Outcome
     snapshot: str
     request_id: str
+    stopping: threading.Event | None = None  # set when the server shuts down
 
     @property
     def sleeps(self) -> bool:
@@ -75,9 +76,19 @@ class Call:
             await asyncio.sleep(self.outcome.latency_ms / 1000)
 
     async def hang(self) -> None:
-        """A provider that never answers: hang past the client's timeout."""
-        if self.sleeps:
-            await asyncio.sleep(self.behaviour.timeout_hang_s or 0)
+        """A provider that never answers: hang past the client's timeout.
+
+        Ends early when the server is stopping, so shutdown does not have to cancel hung
+        requests (which uvicorn reports as tracebacks on the user's terminal)."""
+        if not self.sleeps:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.behaviour.timeout_hang_s or 0)
+        while not (self.stopping is not None and self.stopping.is_set()):
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(0.1, left))
 
 
 class ProviderState:
@@ -88,6 +99,7 @@ class ProviderState:
         self._scenario = scenario
         self._sampler = Sampler(scenario.seed)
         self.stats: Counter[str] = Counter()
+        self.stopping = threading.Event()  # hung requests give up when the server stops
 
     @property
     def scenario(self) -> Scenario:
@@ -139,6 +151,7 @@ class ProviderState:
             outcome=outcome,
             snapshot=snapshot_for(behaviour, model),
             request_id=f"req_{uuid.UUID(int=outcome.rng.getrandbits(128)).hex}",
+            stopping=self.stopping,
         )
 
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import httpx
 import openai
 import pytest
 
-from spyglass.fakellm import CLOCK_HEADER, Behaviour, FakeLLMServer, LatencySpec, Scenario, scenario_from_dict
+from spyglass.fakellm import (
+    CLOCK_HEADER,
+    FORCE_HEADER,
+    Behaviour,
+    FakeLLMServer,
+    LatencySpec,
+    Scenario,
+    scenario_from_dict,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -91,3 +100,28 @@ def test_clock_header_schedules_a_snapshot_swap() -> None:
         )
         wall = client.chat.completions.create(model="m", messages=MESSAGES)
     assert (before.model, after.model, wall.model) == ("m", "m-2", "m-2")
+
+
+def test_stop_ends_hung_requests_instead_of_cancelling_them() -> None:
+    """A simulated provider hang must not hold up (or spill tracebacks over) a shutdown."""
+    server = FakeLLMServer(Scenario(defaults=Behaviour(timeout_hang_s=60))).start()
+    answered: list[int] = []
+
+    def call() -> None:
+        r = httpx.post(
+            f"{server.openai_base_url}/chat/completions",
+            json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+            headers={FORCE_HEADER: "timeout", "authorization": "Bearer sk-test"},
+            timeout=30,
+        )
+        answered.append(r.status_code)
+
+    client = threading.Thread(target=call)
+    client.start()
+    time.sleep(0.5)  # the request is now hanging inside the provider
+    t0 = time.monotonic()
+    server.stop()
+    client.join(10)
+    assert time.monotonic() - t0 < 5
+    # answered with the simulated timeout error, not cut off by uvicorn's cancellation (500)
+    assert answered == [504], answered
