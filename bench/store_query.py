@@ -52,7 +52,7 @@ def _table_bytes(store: DuckDBStore) -> dict[str, int]:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     """``[n_spans] [--data-dir DIR]``: with ``--data-dir`` the store is kept there and, when
     it already holds data, reused without writing (to re-time queries after a change)."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -67,16 +67,15 @@ def main(argv: list[str] | None = None) -> None:
         rows = store.query("SELECT count(*) AS n, max(end_time_ns) AS e FROM spans")
         if rows[0]["n"]:
             print(f"reusing {rows[0]['n']:,} spans in {data_dir}")
-            _time_queries(store, int(rows[0]["e"]) + 1, int(rows[0]["n"]))
+            figures = {"query_median_ms": _time_queries(store, int(rows[0]["e"]) + 1, int(rows[0]["n"]))}
             store.close()
-            return
-        _write_and_time(store, n_spans)
-        return
+            return figures
+        return _write_and_time(store, n_spans)
     with tempfile.TemporaryDirectory(prefix="spyglass-bench-") as tmp:
-        _write_and_time(DuckDBStore(tmp), n_spans)
+        return _write_and_time(DuckDBStore(tmp), n_spans)
 
 
-def _write_and_time(store: DuckDBStore, n_spans: int) -> None:
+def _write_and_time(store: DuckDBStore, n_spans: int) -> dict[str, Any]:
     end_ns = time.time_ns()
     c0 = time.process_time()
     gen = generate(store, n_spans, PROJECT, seed=0, end_time_ns=end_ns)
@@ -96,11 +95,20 @@ def _write_and_time(store: DuckDBStore, n_spans: int) -> None:
     print(f"disk: {file_bytes / n:,.0f} B/span total file; spans+traces tables {meta / n:,.0f} B/span "
           f"(spans {tables['spans'] / n:,.0f}, traces {tables['traces'] / n:,.0f}, "
           f"payloads {tables['span_payloads'] / n:,.0f})")  # fmt: skip
-    _time_queries(store, end_ns, n)
+    queries = _time_queries(store, end_ns, n)
     store.close()
+    return {
+        "spans": n,
+        "write_spans_per_s": round(gen["spans_per_s"]),
+        "store_alone_spans_per_s": round(gen["write_spans_per_s"]),
+        "file_bytes_per_span": round(file_bytes / n),
+        "metadata_bytes_per_span": round(meta / n),
+        "payload_bytes_per_span": round(tables["span_payloads"] / n),
+        "query_median_ms": queries,
+    }
 
 
-def _time_queries(store: DuckDBStore, end_ns: int, n: int) -> None:
+def _time_queries(store: DuckDBStore, end_ns: int, n: int) -> dict[str, float]:
     now = end_ns
     sample = list_traces(store, PROJECT, now_ns=now, limit=1).items[0]
     cases: dict[str, Callable[[], Any]] = {
@@ -130,10 +138,13 @@ def _time_queries(store: DuckDBStore, end_ns: int, n: int) -> None:
         ),
     }
     print(f"load average at query time: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    medians: dict[str, float] = {}
     for name, fn in cases.items():
         ms, cpu_ms = _median_ms(fn)
+        medians[name] = round(ms, 1)
         verdict = "ok" if ms <= GOAL_MS else f"MISS (goal {GOAL_MS:.0f} ms)"
         print(f"{name:<50} median {ms:8.1f} ms wall, {cpu_ms:8.1f} ms CPU  {verdict}", flush=True)
+    return medians
 
 
 if __name__ == "__main__":
