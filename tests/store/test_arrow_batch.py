@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pytest
 
-from spyglass.store.arrow_batch import SpanTables, build_tables
+from spyglass.store.arrow_batch import MAP_VALUE_CHARS, SpanTables, build_tables
 from spyglass.store.duckdb import DuckDBStore
 from tests.store.spans import chat, make_span
 
@@ -71,3 +72,13 @@ def test_batch_mixing_new_and_stored_traces_rolls_up_both(tmp_path: Path) -> Non
         ]
     finally:
         store.close()
+
+
+@pytest.mark.unit
+def test_long_attribute_values_are_cut_in_the_map_but_kept_whole_in_payloads() -> None:
+    long_value = "é" * (MAP_VALUE_CHARS + 100)  # multi-byte: the cut counts characters
+    attrs = {"gen_ai.input.messages": long_value, "short": "x", "n": 3}
+    tables = build_tables([make_span(1, 1, attributes=attrs)])
+    stored_map = dict(tables.spans.column("attributes").to_pylist()[0])
+    assert stored_map == {"gen_ai.input.messages": "é" * MAP_VALUE_CHARS, "short": "x", "n": "3"}
+    assert orjson.loads(tables.payloads.column("attributes")[0].as_py()) == attrs
