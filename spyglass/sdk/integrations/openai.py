@@ -304,15 +304,26 @@ class ChatStreamAccumulator:
         # Runs once per chunk on the app's thread: plain getattr on the SDK's pydantic objects.
         if type(chunk) is dict:  # only when a caller hands us raw JSON
             chunk = _Obj(chunk)
-        self.model = chunk.model or self.model
-        self.id = chunk.id or self.id
+        # Assign only what changed (the last non-empty value wins), reading each field once.
+        model = chunk.model
+        if model:
+            self.model = model
+        chunk_id = chunk.id
+        if chunk_id:
+            self.id = chunk_id
         usage = getattr(chunk, "usage", None)
         if usage is not None:
             self.usage = usage
-        self.service_tier = getattr(chunk, "service_tier", None) or self.service_tier
+        tier = getattr(chunk, "service_tier", None)
+        if tier:
+            self.service_tier = tier
+        choices = chunk.choices
+        if not choices:
+            return False
         has_content = False
-        for choice in chunk.choices or ():
-            state = self.choices.get(choice.index or 0) or self._choice(choice.index or 0)
+        for choice in choices:
+            index = choice.index or 0
+            state = self.choices.get(index) or self._choice(index)
             delta = choice.delta
             if delta is not None:
                 piece = getattr(delta, "content", None)
