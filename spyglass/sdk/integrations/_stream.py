@@ -66,7 +66,6 @@ class _StreamProxy(wrapt.ObjectProxy):
         _fail(self._self_recorder, self._self_accumulator, exc)
 
 
-
 class SyncStreamProxy(_StreamProxy):
     """Proxy for a sync iterator stream (``openai.Stream``, ``anthropic.Stream``)."""
 
