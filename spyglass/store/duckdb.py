@@ -206,9 +206,6 @@ class DuckDBStore:
         self._closed = False
         for table, columns in TABLES.items():
             self._con.execute(_ddl(table, columns))
-        # fetchall, not fetchone: DuckDB 2 refuses other work while a result is unfinished
-        ((threads_now,),) = self._con.execute("SELECT current_setting('threads')").fetchall()
-        self._threads = int(threads_now)
 
     # ---- writes -------------------------------------------------------------------------
 
@@ -245,12 +242,6 @@ class DuckDBStore:
             con.register("_batch_payloads", tables.payloads)
             con.register("_touched", touched)
             try:
-                # A write batch (a few thousand rows in registered Arrow tables) goes faster
-                # on one DuckDB thread than on several: measured on 2 cores, 40 -> 31 CPU µs
-                # and 41 -> 32 wall µs per span. ``threads`` can only be set globally, so
-                # queries running meanwhile also get one thread until the commit is done.
-                if self._threads > 1:
-                    con.execute("SET threads = 1").fetchall()
                 con.execute("BEGIN TRANSACTION")
                 try:
                     # Traces that already have a rollup are the only ones that can hold
@@ -318,8 +309,6 @@ class DuckDBStore:
             finally:
                 for name in registered:
                     con.unregister(name)
-                if self._threads > 1:
-                    con.execute(f"SET threads = {self._threads}").fetchall()
         stats.inserted = inserted
         stats.duplicates = stats.received - inserted
         stats.traces_touched = len(touched_keys) if inserted else 0
