@@ -65,26 +65,31 @@ class Call:
 
     async def wait_first_token(self) -> None:
         if self.sleeps:
-            await asyncio.sleep(self.outcome.ttft_ms / 1000)
+            await self._pause(self.outcome.ttft_ms / 1000)
 
     async def wait_between_chunks(self, n_chunks: int) -> None:
         if self.sleeps and n_chunks > 0:
-            await asyncio.sleep((self.outcome.latency_ms - self.outcome.ttft_ms) / 1000 / n_chunks)
+            await self._pause((self.outcome.latency_ms - self.outcome.ttft_ms) / 1000 / n_chunks)
 
     async def wait_whole_response(self) -> None:
         if self.sleeps:
-            await asyncio.sleep(self.outcome.latency_ms / 1000)
+            await self._pause(self.outcome.latency_ms / 1000)
 
     async def hang(self) -> None:
-        """A provider that never answers: hang past the client's timeout.
+        """A provider that never answers: hang past the client's timeout."""
+        if self.sleeps:
+            await self._pause(self.behaviour.timeout_hang_s or 0)
 
-        Ends early when the server is stopping, so shutdown does not have to cancel hung
-        requests (which uvicorn reports as tracebacks on the user's terminal)."""
-        if not self.sleeps:
+    async def _pause(self, seconds: float) -> None:
+        """Sleep like a slow provider, but end at once when the server is stopping, so
+        shutdown never has to cancel requests in flight (uvicorn reports each cancelled
+        request as a traceback on the user's terminal)."""
+        if self.stopping is None:
+            await asyncio.sleep(seconds)
             return
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (self.behaviour.timeout_hang_s or 0)
-        while not (self.stopping is not None and self.stopping.is_set()):
+        deadline = loop.time() + seconds
+        while not self.stopping.is_set():
             left = deadline - loop.time()
             if left <= 0:
                 return

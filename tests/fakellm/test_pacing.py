@@ -102,26 +102,31 @@ def test_clock_header_schedules_a_snapshot_swap() -> None:
     assert (before.model, after.model, wall.model) == ("m", "m-2", "m-2")
 
 
-def test_stop_ends_hung_requests_instead_of_cancelling_them() -> None:
-    """A simulated provider hang must not hold up (or spill tracebacks over) a shutdown."""
-    server = FakeLLMServer(Scenario(defaults=Behaviour(timeout_hang_s=60))).start()
+@pytest.mark.parametrize(
+    ("force", "expected"),
+    [("timeout", 504), ("ok", 200)],  # a simulated hang, and a slow but successful answer
+)
+def test_stop_ends_waiting_requests_instead_of_cancelling_them(force: str, expected: int) -> None:
+    """A slow or hanging simulated provider must not hold up a shutdown, nor have its requests
+    cancelled by it (uvicorn answers those with 500 and prints a traceback each)."""
+    slow = LatencySpec(60_000, 60_000)
+    server = FakeLLMServer(Scenario(defaults=Behaviour(timeout_hang_s=60, ttft=slow, latency=slow))).start()
     answered: list[int] = []
 
     def call() -> None:
         r = httpx.post(
             f"{server.openai_base_url}/chat/completions",
             json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
-            headers={FORCE_HEADER: "timeout", "authorization": "Bearer sk-test"},
+            headers={FORCE_HEADER: force, "authorization": "Bearer sk-test"},
             timeout=30,
         )
         answered.append(r.status_code)
 
     client = threading.Thread(target=call)
     client.start()
-    time.sleep(0.5)  # the request is now hanging inside the provider
+    time.sleep(0.5)  # the request is now waiting inside the provider
     t0 = time.monotonic()
     server.stop()
     client.join(10)
     assert time.monotonic() - t0 < 5
-    # answered with the simulated timeout error, not cut off by uvicorn's cancellation (500)
-    assert answered == [504], answered
+    assert answered == [expected], answered
