@@ -32,6 +32,7 @@ import base64
 import binascii
 import functools
 import json
+import logging
 import math
 import re
 import zlib
@@ -47,6 +48,8 @@ from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from spyglass.ingest.errors import IngestError
 from spyglass.ingest.raw import (
     MAX_ATTRIBUTE_CHARS,
+    MAX_VALUE_DEPTH,
+    TOO_DEEP,
     DecodedRequest,
     Encoding,
     RawEvent,
@@ -56,6 +59,8 @@ from spyglass.ingest.raw import (
     cap_bytes,
     cap_str,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _CHUNK = 256 * 1024
@@ -91,16 +96,14 @@ def decode_request(
         return _decode_protobuf_leniently(data, exc)
     walker = _CachingProtoWalker()
     groups = walker.request(req)
-    warnings = []
-    if walker.repaired:
-        warnings.append(f"{walker.repaired} string(s) had invalid UTF-8; bad bytes replaced with U+FFFD")
-    return DecodedRequest("protobuf", groups, warnings)
+    return DecodedRequest("protobuf", groups, walker.warnings())
 
 
 def decode_proto_request(req: ExportTraceServiceRequest) -> DecodedRequest:
     """Convert an already-parsed ``ExportTraceServiceRequest`` (the gRPC server's input)."""
     walker = _ProtoWalker(lenient=False)
-    return DecodedRequest("protobuf", walker.request(req), [])
+    groups = walker.request(req)
+    return DecodedRequest("protobuf", groups, walker.warnings())
 
 
 # --------------------------------------------------------------------------- content type/encoding
@@ -211,10 +214,7 @@ def _decode_protobuf_leniently(data: bytes, original: DecodeError) -> DecodedReq
         ) from None
     walker = _ProtoWalker(lenient=True)
     groups = walker.request(req)
-    warnings = []
-    if walker.repaired:
-        warnings.append(f"{walker.repaired} string(s) had invalid UTF-8; bad bytes replaced with U+FFFD")
-    return DecodedRequest("protobuf", groups, warnings)
+    return DecodedRequest("protobuf", groups, walker.warnings())
 
 
 class _ProtoWalker:
@@ -223,8 +223,17 @@ class _ProtoWalker:
 
     def __init__(self, lenient: bool) -> None:
         self.repaired = 0
+        self.too_deep = 0  # values cut at MAX_VALUE_DEPTH
         self.text: Callable[[Any], str] = self._repair if lenient else _identity
         self.lenient = lenient
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.repaired:
+            out.append(f"{self.repaired} string(s) had invalid UTF-8; bad bytes replaced with U+FFFD")
+        if self.too_deep:
+            out.append(_too_deep_warning(self.too_deep))
+        return out
 
     def _repair(self, value: Any) -> str:
         if type(value) is str:
@@ -242,12 +251,21 @@ class _ProtoWalker:
             scopes: list[RawScopeSpans] = []
             for si, ss in enumerate(rs.scope_spans):
                 scope = ss.scope
-                spans = [self.span(sp, ri, si, i) for i, sp in enumerate(ss.spans)]
+                spans = [self.safe_span(sp, ri, si, i) for i, sp in enumerate(ss.spans)]
                 scopes.append(
                     RawScopeSpans(self.text(scope.name) or None, self.text(scope.version) or None, spans)
                 )
             groups.append(RawResourceSpans(attrs(rs.resource.attributes), scopes))
         return groups
+
+    def safe_span(self, sp: Any, ri: int, si: int, i: int) -> RawSpan:
+        """``span``, except that a failure of ours on one span makes only it a rejection."""
+        try:
+            return self.span(sp, ri, si, i)
+        except IngestError:
+            raise  # the body itself is corrupt: a full parse would refuse it too
+        except Exception as exc:
+            return _undecodable(f"resourceSpans[{ri}].scopeSpans[{si}].spans[{i}]", exc)
 
     def span(self, sp: Any, ri: int, si: int, i: int) -> RawSpan:
         text = self.text
@@ -288,7 +306,7 @@ class _ProtoWalker:
         value = self.value
         return {kv.key: value(kv.value) for kv in kvs}
 
-    def value(self, v: Any) -> Any:
+    def value(self, v: Any, depth: int = 0) -> Any:
         # Most attribute values are strings: reading string_value first (a non-empty string
         # can only be the string case) skips WhichOneof for them, ~15% of decode time.
         s = v.string_value
@@ -305,10 +323,15 @@ class _ProtoWalker:
             return v.bool_value
         if which == "double_value":
             return v.double_value
-        if which == "array_value":
-            return [self.value(x) for x in v.array_value.values]
-        if which == "kvlist_value":
-            return self.attrs(v.kvlist_value.values)
+        if which == "array_value" or which == "kvlist_value":
+            if depth >= MAX_VALUE_DEPTH:
+                self.too_deep += 1
+                return TOO_DEEP
+            if which == "array_value":
+                return [self.value(x, depth + 1) for x in v.array_value.values]
+            kvs = v.kvlist_value.values
+            text = self.text
+            return {text(kv.key): self.value(kv.value, depth + 1) for kv in kvs}
         if which == "bytes_value":
             return cap_bytes(bytes(v.bytes_value))
         return None  # unset, or a case we don't know (string_value_strindex is for profiles)
@@ -394,6 +417,7 @@ class _CachingProtoWalker(_ProtoWalker):
             lenient = _ProtoWalker(lenient=True)
             key, value = lenient.text(kv.key), lenient.value(kv.value)
             self.repaired += lenient.repaired
+            self.too_deep += lenient.too_deep
             return key, value
         return kv.key, self.value(kv.value)
 
@@ -414,13 +438,14 @@ def _decode_json(data: bytes) -> DecodedRequest:
     if not isinstance(doc, dict):
         raise IngestError(400, "invalid OTLP/JSON: top level must be an object with resourceSpans")
     groups: list[RawResourceSpans] = []
+    cut: list[int] = []  # one entry per attribute subtree cut at MAX_VALUE_DEPTH
     for ri, rs in enumerate(_list(doc, "resourceSpans", "resource_spans", "")):
         path = f"resourceSpans[{ri}]"
         if not isinstance(rs, dict):
             raise IngestError(400, f"invalid OTLP/JSON: {path}: expected an object")
         resource = _get(rs, "resource", "resource")
         rattrs = (
-            _json_attrs(_list(resource, "attributes", "attributes", f"{path}.resource"))
+            _json_attrs(_list(resource, "attributes", "attributes", f"{path}.resource"), 0, cut)
             if isinstance(resource, dict)
             else {}
         )
@@ -435,11 +460,13 @@ def _decode_json(data: bytes) -> DecodedRequest:
                 name = _str_or_none(scope.get("name"))
                 version = _str_or_none(scope.get("version"))
             spans = [
-                _json_span(sp, f"{spath}.spans[{i}]")
+                _safe_json_span(sp, f"{spath}.spans[{i}]", cut)
                 for i, sp in enumerate(_list(ss, "spans", "spans", spath))
             ]
             scopes.append(RawScopeSpans(name, version, spans))
         groups.append(RawResourceSpans(rattrs, scopes))
+    if cut:
+        warnings.append(_too_deep_warning(len(cut)))
     return DecodedRequest("json", groups, warnings)
 
 
@@ -459,11 +486,14 @@ def _decode_json_leniently(data: bytes, error: orjson.JSONDecodeError, warnings:
     if "\\u" in text:
         try:
             doc = json.loads(text)  # the stdlib accepts lone surrogates; they are scrubbed below
+            doc = _scrub_surrogates(doc)
         except json.JSONDecodeError:
             pass
+        except RecursionError:
+            raise IngestError(400, "invalid JSON: nested too deeply") from None
         else:
             warnings.append("lone UTF-16 surrogates in strings replaced with U+FFFD")
-            return _scrub_surrogates(doc)
+            return doc
     raise IngestError(400, f"invalid JSON: {error}") from None
 
 
@@ -506,7 +536,26 @@ class _SpanProblem(Exception):
     pass
 
 
-def _json_span(sp: Any, path: str) -> RawSpan:
+def _safe_json_span(sp: Any, path: str, cut: list[int]) -> RawSpan:
+    """``_json_span``, except that a failure of ours on one span makes only it a rejection."""
+    try:
+        return _json_span(sp, path, cut)
+    except Exception as exc:
+        return _undecodable(path, exc)
+
+
+def _undecodable(path: str, exc: Exception) -> RawSpan:
+    log.warning("cannot decode span %s: %r", path, exc)
+    return RawSpan(
+        "", "", None, "", 0, 0, 0, {}, problem=f"{path}: internal: cannot decode it ({type(exc).__name__})"
+    )
+
+
+def _too_deep_warning(n: int) -> str:
+    return f"{n} attribute value(s) nested deeper than {MAX_VALUE_DEPTH} levels; the deeper part replaced by {TOO_DEEP!r}"
+
+
+def _json_span(sp: Any, path: str, cut: list[int] | None = None) -> RawSpan:
     if not isinstance(sp, dict):
         return RawSpan("", "", None, "", 0, 0, 0, {}, problem=f"{path}: expected an object")
     trace_raw = _get(sp, "traceId", "trace_id")
@@ -540,7 +589,7 @@ def _json_span(sp: Any, path: str) -> RawSpan:
                 t = _int64(_get(ev, "timeUnixNano", "time_unix_nano"), "")
             except _SpanProblem:
                 t = 0
-            events.append(RawEvent(str(ev.get("name") or ""), t, _json_attrs(ev.get("attributes"))))
+            events.append(RawEvent(str(ev.get("name") or ""), t, _json_attrs(ev.get("attributes"), 0, cut)))
     name = sp.get("name")
     return RawSpan(
         trace_id or (trace_raw if isinstance(trace_raw, str) else ""),
@@ -550,7 +599,7 @@ def _json_span(sp: Any, path: str) -> RawSpan:
         _enum(sp.get("kind"), _KIND_NAMES),
         start,
         end,
-        _json_attrs(sp.get("attributes")),
+        _json_attrs(sp.get("attributes"), 0, cut),
         events,
         code,
         message,
@@ -644,7 +693,9 @@ def _enum(v: Any, names: dict[str, int]) -> int:
     return 0
 
 
-def _json_attrs(kvs: Any) -> dict[str, Any]:
+def _json_attrs(kvs: Any, depth: int = 0, cut: list[int] | None = None) -> dict[str, Any]:
+    """OTLP/JSON ``KeyValue`` list -> dict. ``depth`` is the nesting level of this list inside
+    an attribute value; ``cut`` collects one entry per subtree cut at ``MAX_VALUE_DEPTH``."""
     out: dict[str, Any] = {}
     if type(kvs) is not list:
         return out
@@ -658,21 +709,46 @@ def _json_attrs(kvs: Any) -> dict[str, Any]:
                     if type(s) is str and len(value) == 1:
                         out[key] = s if len(s) <= MAX_ATTRIBUTE_CHARS else cap_str(s)
                         continue
-                out[key] = _json_value(value)
+                out[key] = _json_value(value, depth, cut)
     return out
 
 
-def _json_value(v: Any) -> Any:
+def _json_value(v: Any, depth: int = 0, cut: list[int] | None = None) -> Any:
     """Unwrap an OTLP/JSON AnyValue; odd values are kept as sent, never dropped."""
     if type(v) is not dict:
-        return v
+        return v if type(v) is not list else _raw_tree(v, depth, cut)
     for key, val in v.items():  # one key in practice; unknown keys are skipped
         if key == "stringValue":
             return val if type(val) is not str or len(val) <= MAX_ATTRIBUTE_CHARS else cap_str(val)
         handler = _ANY_VALUE.get(key)
         if handler is not None:
             return handler(val)
+        nested = _NESTED_VALUE.get(key)
+        if nested is not None:
+            if depth >= MAX_VALUE_DEPTH:
+                if cut is not None:
+                    cut.append(1)
+                return TOO_DEEP
+            return nested(val, depth + 1, cut)
     return None
+
+
+def _raw_tree(v: Any, depth: int, cut: list[int] | None) -> Any:
+    """A value sent as plain JSON instead of an AnyValue (non-conforming exporters): kept as
+    sent, cut at ``MAX_VALUE_DEPTH`` like any other tree."""
+    if type(v) is dict:
+        items: Any = v.items()
+    elif type(v) is list:
+        items = None
+    else:
+        return v
+    if depth >= MAX_VALUE_DEPTH:
+        if cut is not None:
+            cut.append(1)
+        return TOO_DEEP
+    if items is None:
+        return [_raw_tree(x, depth + 1, cut) for x in v]
+    return {k: _raw_tree(x, depth + 1, cut) for k, x in items}
 
 
 def _any_string(val: Any) -> Any:
@@ -700,13 +776,13 @@ def _any_double(val: Any) -> Any:
         return val
 
 
-def _any_array(val: Any) -> list[Any]:
+def _any_array(val: Any, depth: int, cut: list[int] | None) -> list[Any]:
     values = val.get("values") if isinstance(val, dict) else None
-    return [_json_value(x) for x in values] if isinstance(values, list) else []
+    return [_json_value(x, depth, cut) for x in values] if isinstance(values, list) else []
 
 
-def _any_kvlist(val: Any) -> dict[str, Any]:
-    return _json_attrs(val.get("values")) if isinstance(val, dict) else {}
+def _any_kvlist(val: Any, depth: int, cut: list[int] | None) -> dict[str, Any]:
+    return _json_attrs(val.get("values"), depth, cut) if isinstance(val, dict) else {}
 
 
 def _any_bytes(val: Any) -> Any:
@@ -724,10 +800,12 @@ _ANY_VALUE: dict[str, Callable[[Any], Any]] = {
     "bool_value": _any_bool,
     "doubleValue": _any_double,
     "double_value": _any_double,
+    "bytesValue": _any_bytes,
+    "bytes_value": _any_bytes,
+}
+_NESTED_VALUE: dict[str, Callable[[Any, int, list[int] | None], Any]] = {
     "arrayValue": _any_array,
     "array_value": _any_array,
     "kvlistValue": _any_kvlist,
     "kvlist_value": _any_kvlist,
-    "bytesValue": _any_bytes,
-    "bytes_value": _any_bytes,
 }

@@ -48,6 +48,7 @@ import orjson
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+from spyglass.ingest import bounds
 from spyglass.ingest.decode import decode_proto_request, decode_request
 from spyglass.ingest.enrich import ENRICHERS
 from spyglass.ingest.errors import IngestError
@@ -98,6 +99,15 @@ class NormalizeResult:
     spans: list[LlmSpan]
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    # rejections by reason class (``identity``: unusable ids; ``internal``: a failure of ours
+    # pinned on that span), for the ``spyglass_spans_rejected_total{reason}`` metric
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, message: str, reason: str) -> None:
+        self.rejected += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        if len(self.errors) < MAX_ERROR_MESSAGES:
+            self.errors.append(message)
 
     def __iter__(self) -> Iterator[Any]:
         """Unpacks as ``spans, rejected, errors`` (the tuple form docs/architecture.md shows)."""
@@ -121,25 +131,40 @@ def normalize_request(decoded: DecodedRequest, project_id: str) -> NormalizeResu
         for scope in group.scope_spans:
             for raw in scope.spans:
                 if raw.problem is not None:
-                    result.rejected += 1
-                    if len(result.errors) < MAX_ERROR_MESSAGES:
-                        result.errors.append(f"rejected span: {raw.problem}")
+                    result.reject(f"rejected span: {raw.problem}", "identity")
                     continue
-                span = _base_span(raw, project_id, resource, scope.scope_name, received_ns)
-                src, plan = _plan(raw, resource)
-                for normalizer in plan:
-                    try:
-                        normalizer.apply(src, span)
-                    except Exception as exc:
-                        stats["normalizer_failures"] += 1
-                        _log_failure("normalizer", normalizer.name, exc, raw.trace_id, raw.span_id)
-                _finish(span)
+                try:
+                    span = _normalize_span(raw, project_id, resource, scope.scope_name, received_ns)
+                except Exception as exc:  # a bug of ours on this span: it alone is lost, counted
+                    _log_failure("normalize", "span", exc, raw.trace_id, raw.span_id)
+                    result.reject(
+                        f"rejected span {raw.trace_id}/{raw.span_id}: internal: cannot normalize it "
+                        f"({type(exc).__name__})",
+                        "internal",
+                    )
+                    continue
                 result.spans.append(span)
     stats["rejected_spans"] += result.rejected
     for warning in decoded.warnings:
         if len(result.errors) < MAX_ERROR_MESSAGES:
             result.errors.append(warning)
     return result
+
+
+def _normalize_span(
+    raw: RawSpan, project_id: str, resource: dict[str, Any], scope_name: str | None, received_ns: int
+) -> LlmSpan:
+    span = _base_span(raw, project_id, resource, scope_name, received_ns)
+    src, plan = _plan(raw, resource)
+    for normalizer in plan:
+        try:
+            normalizer.apply(src, span)
+        except Exception as exc:
+            stats["normalizer_failures"] += 1
+            _log_failure("normalizer", normalizer.name, exc, raw.trace_id, raw.span_id)
+    _finish(span)
+    bounds.check_span(span)
+    return span
 
 
 # Which normalizers match depends only on the attribute *names* (and whether GenAI events are
@@ -178,7 +203,8 @@ def _plan(raw: RawSpan, resource: dict[str, Any]) -> tuple[SpanSource, tuple[Nor
 
 
 def enrich(spans: list[LlmSpan]) -> None:
-    """Derive cost, TTFT, refusal, error class, schema validity … in place. Never raises."""
+    """Derive cost, TTFT, refusal, error class, schema validity … in place, then hold the
+    derived fields to the bounds (``bounds.check_derived``). Never raises."""
     for span in spans:
         for enricher in ENRICHERS:
             try:
@@ -187,6 +213,11 @@ def enrich(spans: list[LlmSpan]) -> None:
             except Exception as exc:
                 stats["enricher_failures"] += 1
                 _log_failure("enricher", enricher.name, exc, span.trace_id, span.span_id)
+        try:
+            bounds.check_derived(span)
+        except Exception as exc:
+            stats["enricher_failures"] += 1
+            _log_failure("enricher", "bounds", exc, span.trace_id, span.span_id)
 
 
 def encode_response(encoding: str, rejected: int, message: str | None) -> tuple[bytes, str]:
@@ -237,24 +268,35 @@ def _base_span(
     raw: RawSpan, project_id: str, resource: dict[str, Any], scope_name: str | None, received_ns: int
 ) -> LlmSpan:
     start, end = raw.start_time_ns, raw.end_time_ns
-    # fixed64 on the wire: beyond int64 (year 2262) cannot be stored and is no real time
-    if start > MAX_TIME_NS:
-        start = 0
-    if end > MAX_TIME_NS:
-        end = 0
-    if start <= 0 and end <= 0:
-        start = end = received_ns
-    elif start <= 0:
-        start = end
-    elif end <= 0 or end < start:
-        end = start
+    repairs: list[tuple[str, int, str]] | None = None
+    if not (0 < start <= end <= MAX_TIME_NS):  # anything else is repaired (see the module doc)
+        repairs = []
+        # fixed64 on the wire: beyond int64 (year 2262) cannot be stored and is no real time
+        sent_start, sent_end = start, end
+        if start > MAX_TIME_NS:
+            start = 0
+        if end > MAX_TIME_NS:
+            end = 0
+        if start <= 0 and end <= 0:
+            start = end = received_ns
+            repairs.append(("start_time_ns", sent_start, "missing or after 2262; set to the receive time"))
+            repairs.append(("end_time_ns", sent_end, "missing or after 2262; set to the receive time"))
+        elif start <= 0:
+            start = end
+            repairs.append(("start_time_ns", sent_start, "missing or after 2262; set to the end time"))
+        elif end <= 0:
+            end = start
+            repairs.append(("end_time_ns", sent_end, "missing or after 2262; set to the start time"))
+        elif end < start:
+            end = start
+            repairs.append(("end_time_ns", sent_end, "before the start; set to the start time"))
     name = raw.name
     if len(name) > MAX_NAME_CHARS:
         name = _truncate(name, MAX_NAME_CHARS)
     events = raw.events
     if len(events) > MAX_EVENTS:
         events = events[:MAX_EVENTS]
-    return LlmSpan(
+    span = LlmSpan(
         project_id=project_id,
         trace_id=raw.trace_id,
         span_id=raw.span_id,
@@ -270,6 +312,9 @@ def _base_span(
         scope_name=scope_name,
         events=[_event(ev, start) for ev in events],
     )
+    for field_name, value, action in repairs or ():
+        bounds.note_repair(span, field_name, value, action)
+    return span
 
 
 def _event(ev: RawEvent, start_ns: int) -> SpanEvent:

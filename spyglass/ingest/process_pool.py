@@ -24,8 +24,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from spyglass.ingest import pipeline
-from spyglass.store.arrow_batch import SpanTables, build_tables
+from spyglass.ingest import bounds, pipeline
+from spyglass.store.arrow_batch import SpanTables, build_tables_isolating
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class PreparedTables:
     rejected: int
     message: str | None  # the OTLP partial-success message, None when there is nothing to say
     stats_delta: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # rejections by reason class
 
     def tables(self) -> SpanTables | None:
         return SpanTables.from_ipc(self.ipc) if self.ipc is not None else None
@@ -64,15 +65,29 @@ def prepare_tables(
 ) -> PreparedTables:
     """Blocking, runs in a worker: one OTLP trace request -> Arrow IPC of its enriched spans.
     Raises ``IngestError`` for an unreadable body, exactly like ``decode_request``."""
-    before = dict(pipeline.stats)
+    before = {**pipeline.stats, **_prefixed(bounds.stats)}
     decoded = pipeline.decode_request(body, content_type, content_encoding, max_body_bytes)
     result = pipeline.normalize_request(decoded, project_id)
     ipc = None
+    accepted = len(result.spans)
     if result.spans:
         pipeline.enrich(result.spans)
-        ipc = build_tables(result.spans).to_ipc()
-    delta = {k: v - before.get(k, 0) for k, v in pipeline.stats.items() if v != before.get(k, 0)}
-    return PreparedTables(ipc, len(result.spans), result.rejected, result.message(), delta)
+        tables, failures = build_tables_isolating(result.spans)
+        for failure in failures:
+            result.reject(f"rejected span {failure}", "internal")
+        if tables is not None:
+            ipc = tables.to_ipc()
+        accepted -= len(failures)
+    after = {**pipeline.stats, **_prefixed(bounds.stats)}
+    delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+    return PreparedTables(ipc, accepted, result.rejected, result.message(), delta, result.reasons)
+
+
+REPAIR_PREFIX = "repaired."
+
+
+def _prefixed(repairs: dict[str, int]) -> dict[str, int]:
+    return {REPAIR_PREFIX + k: v for k, v in repairs.items()}
 
 
 def _warm_up() -> None:
@@ -170,7 +185,11 @@ class IngestProcessPool:
                 self.start()
             raise
         for key, n in result.stats_delta.items():
-            pipeline.stats[key] = pipeline.stats.get(key, 0) + n
+            if key.startswith(REPAIR_PREFIX):
+                key = key[len(REPAIR_PREFIX) :]
+                bounds.stats[key] = bounds.stats.get(key, 0) + n
+            else:
+                pipeline.stats[key] = pipeline.stats.get(key, 0) + n
         return result
 
     def close(self) -> None:

@@ -21,6 +21,11 @@ STATUS_UNSET, STATUS_OK, STATUS_ERROR = 0, 1, 2
 # Size caps on attribute values, applied while decoding (see ``spyglass.ingest.pipeline``).
 MAX_ATTRIBUTE_CHARS = 1024 * 1024
 MAX_ATTRIBUTE_BYTES = 1024 * 1024
+# Arrays and key-value lists inside an attribute value nest at most this deep; a deeper
+# subtree is replaced by ``TOO_DEEP`` (no instrumentation sends more than a few levels, and
+# the JSON the store writes has a nesting limit of its own).
+MAX_VALUE_DEPTH = 32
+TOO_DEEP = "…[nested too deep]"
 
 
 def cap_str(text: str, limit: int = MAX_ATTRIBUTE_CHARS) -> str:

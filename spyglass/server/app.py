@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.responses import ORJSONResponse
 
 from spyglass import web
-from spyglass.ingest import pipeline, process_pool
+from spyglass.ingest import bounds, pipeline, process_pool
 from spyglass.server import auth, health, otlp_http
 from spyglass.server.api import ROUTERS
 from spyglass.server.auth import RateLimiter
@@ -79,7 +79,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     services.rate_limiter = RateLimiter(settings.rate_limit_rps, settings.rate_limit_burst)
     services.metrics.watch_data_dir(settings.data_dir)
     services.metrics.watch_writer(services.writer)
-    services.metrics.watch_pipeline(pipeline.stats)
+    services.metrics.watch_pipeline(pipeline.stats, bounds.stats)
     services.metrics.watch_log_events(services.log_events)
     install_error_handlers(app)
     for router in (health.router, auth.router, otlp_http.router, *ROUTERS, *services.routers, web.router):

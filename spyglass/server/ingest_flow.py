@@ -24,7 +24,7 @@ from typing import Any
 
 import anyio.to_thread
 
-from spyglass.ingest.pipeline import NormalizeResult, enrich, normalize_request
+from spyglass.ingest.pipeline import MAX_ERROR_MESSAGES, NormalizeResult, enrich, normalize_request
 from spyglass.server.services import Services
 
 # Below this many body bytes a request is prepared in-thread: shipping it to a worker costs
@@ -55,14 +55,13 @@ async def accept(
     Raises whatever ``prepare`` raises (``IngestError``) and ``WriterOverloaded``.
     """
     result = await anyio.to_thread.run_sync(prepare, limiter=services.ingest_limiter)
+    accepted = len(result.spans)
     if result.spans:
-        await services.writer.submit(result.spans)
-    m = services.metrics
-    m.spans_accepted.labels(transport).inc(len(result.spans))
-    if result.rejected:
-        m.spans_rejected.labels(transport).inc(result.rejected)
-    m.ingest_seconds.labels(transport).observe(time.perf_counter() - started)
-    return IngestOutcome(accepted=len(result.spans), rejected=result.rejected, message=result.message() or "")
+        written = await services.writer.submit(result.spans)
+        for failure in written.rejected:  # spans the store could not take, pinned by the writer
+            result.reject(f"rejected span {failure}", "internal")
+        accepted -= len(written.rejected)
+    return _count(services, transport, started, accepted, result.rejected, result.reasons, result.message())
 
 
 async def accept_body(
@@ -90,13 +89,30 @@ async def accept_body(
     except BrokenProcessPool:  # a worker died (and the pool restarts): do this one here
         return await accept(services, transport, prepare, started)
     tables = prepared.tables()
+    accepted, rejected, reasons = prepared.accepted, prepared.rejected, dict(prepared.reasons)
+    messages = [prepared.message] if prepared.message else []
     if tables is not None:
-        await services.writer.submit_tables(tables)
+        written = await services.writer.submit_tables(tables)
+        if written.rejected:
+            accepted -= len(written.rejected)
+            rejected += len(written.rejected)
+            reasons["internal"] = reasons.get("internal", 0) + len(written.rejected)
+            messages.extend(f"rejected span {f}" for f in written.rejected[:MAX_ERROR_MESSAGES])
+    return _count(services, transport, started, accepted, rejected, reasons, "; ".join(messages))
+
+
+def _count(
+    services: Services,
+    transport: str,
+    started: float,
+    accepted: int,
+    rejected: int,
+    reasons: dict[str, int],
+    message: str | None,
+) -> IngestOutcome:
     m = services.metrics
-    m.spans_accepted.labels(transport).inc(prepared.accepted)
-    if prepared.rejected:
-        m.spans_rejected.labels(transport).inc(prepared.rejected)
+    m.spans_accepted.labels(transport).inc(accepted)
+    for reason, n in reasons.items():
+        m.spans_rejected.labels(transport, reason).inc(n)
     m.ingest_seconds.labels(transport).observe(time.perf_counter() - started)
-    return IngestOutcome(
-        accepted=prepared.accepted, rejected=prepared.rejected, message=prepared.message or ""
-    )
+    return IngestOutcome(accepted=accepted, rejected=rejected, message=message or "")

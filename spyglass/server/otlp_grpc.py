@@ -85,6 +85,13 @@ class TraceServicer:
             metrics.requests.labels("grpc:Export", "503").inc()
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot store now, retry later: {exc}")
             raise
+        except Exception as exc:  # our own fault: retryable, so the exporter sends the batch again
+            log.exception("trace export failed")
+            metrics.requests.labels("grpc:Export", "503").inc()
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE, f"server error, retry later: {type(exc).__name__}"
+            )
+            raise
         metrics.requests.labels("grpc:Export", "200").inc()
         response = ExportTraceServiceResponse()
         if outcome.rejected or outcome.message:

@@ -13,6 +13,7 @@ other log records and ``/v1/metrics`` are acknowledged and dropped.
 
 from __future__ import annotations
 
+import logging
 import time
 
 import anyio.to_thread
@@ -32,6 +33,8 @@ from spyglass.server.services import Services
 from spyglass.store.base import StoreError
 from spyglass.store.meta import Scope
 from spyglass.store.writer import WriterOverloaded, WriterStopped
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["ingest"])
 
@@ -108,6 +111,9 @@ async def _export_traces(request: Request, services: Services, started: float) -
         return _error(encoding, exc.status, exc.message)
     except (WriterOverloaded, WriterStopped, StoreError) as exc:
         return _error(encoding, 503, f"cannot store now, retry later: {exc}", {"Retry-After": "1"})
+    except Exception as exc:  # our own fault: retryable (exporters drop a batch answered 500)
+        log.exception("trace export failed")
+        return _error(encoding, 503, f"server error, retry later: {type(exc).__name__}", {"Retry-After": "5"})
     payload, media_type = encode_response(encoding, outcome.rejected, outcome.message)
     return Response(payload, status_code=200, media_type=media_type)
 

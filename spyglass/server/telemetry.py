@@ -38,7 +38,11 @@ class ServerMetrics:
             "spyglass_spans_accepted", "Spans committed to the store", ["transport"], registry=r
         )
         self.spans_rejected = Counter(
-            "spyglass_spans_rejected", "Spans rejected at ingest (partial success)", ["transport"], registry=r
+            "spyglass_spans_rejected",
+            "Spans rejected at ingest (partial success), by transport and reason: identity "
+            "(unusable trace/span id) or internal (a failure of the server pinned on that span)",
+            ["transport", "reason"],
+            registry=r,
         )
         self.other_signals = Counter(
             "spyglass_otlp_other_requests",
@@ -61,9 +65,10 @@ class ServerMetrics:
         """Expose the writer's own running totals (``writer.counters``) at scrape time."""
         self.registry.register(_WriterCollector(writer))
 
-    def watch_pipeline(self, stats: Mapping[str, int]) -> None:
-        """Expose the ingest pipeline's process-wide failure counters (``pipeline.stats``)."""
-        self.registry.register(_PipelineCollector(stats))
+    def watch_pipeline(self, stats: Mapping[str, int], repairs: Mapping[str, int] | None = None) -> None:
+        """Expose the ingest pipeline's process-wide failure counters (``pipeline.stats``)
+        and the out-of-range values it repaired, by field (``bounds.stats``)."""
+        self.registry.register(_PipelineCollector(stats, repairs if repairs is not None else {}))
 
     def watch_log_events(self, joiner: Any) -> None:
         """Expose ``LogEventJoiner.stats`` (GenAI log events joined to spans)."""
@@ -131,8 +136,9 @@ class _LogEventsCollector(Collector):
 class _PipelineCollector(Collector):
     """Normalizer/enricher failures: spans kept with what could be mapped, but worth an alert."""
 
-    def __init__(self, stats: Mapping[str, int]) -> None:
+    def __init__(self, stats: Mapping[str, int], repairs: Mapping[str, int]) -> None:
         self._stats = stats
+        self._repairs = repairs
 
     def collect(self) -> Iterable[Metric]:
         for name in ("normalizer_failures", "enricher_failures"):
@@ -142,6 +148,14 @@ class _PipelineCollector(Collector):
                     f"Ingest {name.replace('_', ' ')} (span kept)",
                     value=self._stats[name],
                 )
+        family = CounterMetricFamily(
+            "spyglass_ingest_values_repaired",
+            "Out-of-range span values repaired at ingest (span kept, see spyglass.ingest.repairs)",
+            labels=["field"],
+        )
+        for name, n in sorted(self._repairs.items()):
+            family.add_metric([name], n)
+        yield family
 
 
 def dir_size_bytes(path: Path) -> int:

@@ -10,6 +10,8 @@ transpose rows to columns in C, JSON payloads come from orjson.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ import pyarrow.compute as pc
 
 from spyglass.model.span import LlmSpan, Message
 from spyglass.store.schema import PREVIEW_CHARS, TABLES
+
+log = logging.getLogger(__name__)
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "id": pa.string(),
@@ -97,7 +101,7 @@ def _str_value(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, int | float):
         return str(v)
-    return orjson.dumps(v, default=str).decode()
+    return _dumps(v)
 
 
 # A value of the ``spans`` string map is cut to this many characters. The map is there to
@@ -130,7 +134,36 @@ def _map_array(dicts: Sequence[dict[str, Any]]) -> pa.Array:
 
 def _dumps(v: Any) -> str:
     # str, not the bytes orjson gives: pyarrow converts str to utf8 ~2x faster than bytes
-    return orjson.dumps(v, default=str).decode()
+    try:
+        return orjson.dumps(v, default=str).decode()
+    except TypeError:  # orjson's limits: ints beyond 64 bits, depth > 255, non-str keys
+        return orjson.dumps(json_safe(v), default=str).decode()
+
+
+json_text = _dumps  # the public name: any value as JSON text, never raising
+
+# Deeper than this, ``json_safe`` replaces a subtree by a marker (orjson stops at 255 levels,
+# and a dataclass inside a list inside a dict … adds levels of its own).
+JSON_SAFE_DEPTH = 128
+
+
+def json_safe(v: Any, depth: int = 0) -> Any:
+    """``v`` made serializable by orjson: ints beyond 64 bits as decimal text, keys as text,
+    dataclasses as dicts, subtrees deeper than ``JSON_SAFE_DEPTH`` as a marker string. Only
+    used after orjson refused a value (ingest caps values earlier; this is the net)."""
+    if depth >= JSON_SAFE_DEPTH:
+        return f"…[nested deeper than {JSON_SAFE_DEPTH} levels]"
+    if v is None or isinstance(v, str | bool | float):
+        return v
+    if isinstance(v, int):
+        return v if -(2**63) <= v < 2**64 else str(v)
+    if isinstance(v, dict):
+        return {k if isinstance(k, str) else str(k): json_safe(x, depth + 1) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [json_safe(x, depth + 1) for x in v]
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {f.name: json_safe(getattr(v, f.name), depth + 1) for f in dataclasses.fields(v)}
+    return str(v)
 
 
 def _json_column(values: Sequence[Any]) -> pa.Array:
@@ -238,3 +271,38 @@ def payload_table(spans: Sequence[LlmSpan]) -> pa.Table:
 def build_tables(spans: Sequence[LlmSpan]) -> SpanTables:
     """Both tables for ``spans`` (which must not be empty), rows in the order given."""
     return SpanTables(span_table(spans), payload_table(spans))
+
+
+def span_key(span: LlmSpan) -> str:
+    return f"{span.trace_id}/{span.span_id}"
+
+
+def build_tables_isolating(spans: Sequence[LlmSpan]) -> tuple[SpanTables | None, list[str]]:
+    """``build_tables``, except that a span whose columns cannot be built costs only itself.
+
+    A column is converted for the whole batch at once, so a failure names no span: the batch
+    is rebuilt by halves until each failing span is alone (log2(n) rebuilds per bad span;
+    nothing extra when all is well). Returns the tables of the spans that could be built
+    (None if none) and one ``"trace/span: reason"`` per span that could not."""
+    failures: list[str] = []
+    parts = _build_halves(spans, failures)
+    return (SpanTables.concat(parts) if parts else None), failures
+
+
+def _build_halves(spans: Sequence[LlmSpan], failures: list[str]) -> list[SpanTables]:
+    try:
+        return [build_tables(spans)]
+    except Exception as exc:  # any failure: pin it on its span(s) below
+        if len(spans) == 1:
+            log.warning("span %s cannot be stored: %r", span_key(spans[0]), exc)
+            failures.append(
+                f"{span_key(spans[0])}: internal: its columns cannot be built ({_short_error(exc)})"
+            )
+            return []
+    mid = len(spans) // 2
+    return _build_halves(spans[:mid], failures) + _build_halves(spans[mid:], failures)
+
+
+def _short_error(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 160 else text[:157] + "..."

@@ -31,6 +31,9 @@ class WriteStats:
     duplicates: int = 0
     traces_touched: int = 0
     seconds: float = 0.0
+    # spans of *this request* that could not be stored, one "trace/span: reason" each
+    # (filled by the writer per request; a backend never sets it)
+    rejected: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -53,6 +56,12 @@ class Feedback:
 
 class StoreError(Exception):
     """A backend failed to read or write (the message says what)."""
+
+
+class SpanDataError(StoreError):
+    """The backend refused the *data* of a write (a value it cannot convert or hold), not
+    its own state: the writer narrows the batch down to the refused spans and stores the
+    rest. Any other ``StoreError`` is the server's fault and answered as retryable."""
 
 
 @runtime_checkable

@@ -13,6 +13,7 @@ other (DuckDB MVCC gives each a consistent snapshot). Every method blocks.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -33,10 +34,14 @@ from spyglass.store.arrow_batch import (  # noqa: F401  (re-exported: previews, 
     input_preview,
     output_preview,
 )
-from spyglass.store.base import Feedback, StoreError, WriteStats
+from spyglass.store.base import Feedback, SpanDataError, StoreError, WriteStats
 from spyglass.store.schema import TABLES, Column
 
 DB_FILE_NAME = "events.duckdb"
+
+# Errors about the values written (an overflowing sum in a rollup, a failed cast), as opposed
+# to the database's own state (I/O, memory, a closed file): see ``SpanDataError``.
+_DATA_ERRORS = (duckdb.DataError,)  # ConversionException, OutOfRangeException, TypeMismatch…
 
 _DUCK_TYPES = {
     "id": "VARCHAR",
@@ -237,11 +242,15 @@ class DuckDBStore:
         )
         with self._write_lock:
             con = self._con
-            registered = ["_batch_spans", "_batch_payloads", "_touched"]
-            con.register("_batch_spans", tables.spans)
-            con.register("_batch_payloads", tables.payloads)
-            con.register("_touched", touched)
+            registered: list[str] = []
             try:
+                for name, table in (
+                    ("_batch_spans", tables.spans),
+                    ("_batch_payloads", tables.payloads),
+                    ("_touched", touched),
+                ):
+                    con.register(name, table)
+                    registered.append(name)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     # Traces that already have a rollup are the only ones that can hold
@@ -304,11 +313,14 @@ class DuckDBStore:
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
+            except _DATA_ERRORS as e:
+                raise SpanDataError(f"write_batch refused the data: {e}") from e
             except duckdb.Error as e:
                 raise StoreError(f"write_batch failed: {e}") from e
             finally:
                 for name in registered:
-                    con.unregister(name)
+                    with contextlib.suppress(duckdb.Error):  # a closed connection has none left
+                        con.unregister(name)
         stats.inserted = inserted
         stats.duplicates = stats.received - inserted
         stats.traces_touched = len(touched_keys) if inserted else 0

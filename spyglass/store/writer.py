@@ -25,11 +25,12 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from spyglass.model.span import LlmSpan
-from spyglass.store.arrow_batch import SpanTables, build_tables
-from spyglass.store.base import SpanStore, WriteStats
+from spyglass.store.arrow_batch import SpanTables, build_tables_isolating
+from spyglass.store.base import SpanDataError, SpanStore, StoreError, WriteStats
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class WriterCounters:
     batches_failed: int = 0
     spans_written: int = 0
     spans_duplicate: int = 0
+    spans_refused: int = 0  # spans left out of a commit because they could not be stored
     requests: int = 0
     rejected_overloaded: int = 0
     commit_seconds: float = 0.0
@@ -63,6 +65,8 @@ class _Request:
     size: int
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[WriteStats]
+    rejected: list[str] = field(default_factory=list)  # "trace/span: reason", this request's
+    error: BaseException | None = None  # set when this request alone failed
 
 
 def _resolve(fut: asyncio.Future[WriteStats], result: WriteStats | None, error: BaseException | None) -> None:
@@ -181,9 +185,62 @@ class BatchWriter:
         write_tables = getattr(self.store, "write_tables", None)
         if write_tables is None:  # only span requests reach here (submit_tables checks)
             return self.store.write_batch([sp for req in batch for sp in req.spans or ()])
-        parts = [req.tables if req.tables is not None else build_tables(req.spans or ()) for req in batch]
-        stats: WriteStats = write_tables(SpanTables.concat(parts))
+        for req in batch:  # a span whose columns cannot be built fails alone, here
+            if req.tables is None and req.spans:
+                req.tables, req.rejected = build_tables_isolating(req.spans)
+                req.spans = None
+        parts = [req.tables for req in batch if req.tables is not None]
+        if not parts:
+            return WriteStats()
+        try:
+            stats: WriteStats = write_tables(SpanTables.concat(parts))
+        except SpanDataError:
+            return self._write_isolating(batch, write_tables)
         return stats
+
+    def _write_isolating(self, batch: list[_Request], write_tables: Any) -> WriteStats:
+        """After the store refused a batch's data: each request in its own transaction, and
+        a refused request's rows by halves, so only the refused spans are left out (their
+        requests report them as rejected). A request none of whose spans can be written is
+        failed as a whole (``StoreError``, retryable): that is the store, not the data."""
+        log.warning(
+            "the store refused the data of a batch of %d requests; writing them one by one", len(batch)
+        )
+        total = WriteStats()
+        for req in batch:
+            if req.tables is None:
+                continue
+            before = len(req.rejected)
+            stats = self._write_halves(req.tables, req.rejected, write_tables)
+            if stats.inserted + stats.duplicates == 0 and req.tables.num_rows > 1:
+                del req.rejected[before:]
+                req.error = StoreError("the store refused every span of the request")
+                continue
+            total.received += stats.received
+            total.inserted += stats.inserted
+            total.duplicates += stats.duplicates
+            total.traces_touched += stats.traces_touched
+        return total
+
+    def _write_halves(self, tables: SpanTables, rejected: list[str], write_tables: Any) -> WriteStats:
+        try:
+            stats: WriteStats = write_tables(tables)
+            return stats
+        except SpanDataError as exc:
+            if tables.num_rows == 1:
+                _, trace_id, span_id = tables.keys()[0]
+                log.warning("the store refused span %s/%s: %s", trace_id, span_id, exc)
+                rejected.append(f"{trace_id}/{span_id}: internal: the store refused it ({exc})"[:300])
+                return WriteStats()
+        mid = tables.num_rows // 2
+        a = self._write_halves(tables.take(range(mid)), rejected, write_tables)
+        b = self._write_halves(tables.take(range(mid, tables.num_rows)), rejected, write_tables)
+        return WriteStats(
+            received=a.received + b.received,
+            inserted=a.inserted + b.inserted,
+            duplicates=a.duplicates + b.duplicates,
+            traces_touched=a.traces_touched + b.traces_touched,
+        )
 
     def _run(self) -> None:
         while True:
@@ -204,8 +261,12 @@ class BatchWriter:
             if result is not None:
                 self.counters.spans_written += result.inserted
                 self.counters.spans_duplicate += result.duplicates
+                self.counters.spans_refused += sum(len(req.rejected) for req in batch)
             else:
                 self.counters.batches_failed += 1
             for req in batch:
+                outcome = result
+                if result is not None and req.rejected:
+                    outcome = replace(result, rejected=list(req.rejected))
                 with contextlib.suppress(RuntimeError):  # that request's loop has closed
-                    req.loop.call_soon_threadsafe(_resolve, req.future, result, error)
+                    req.loop.call_soon_threadsafe(_resolve, req.future, outcome, req.error or error)

@@ -9,6 +9,7 @@ A span spec is a dict: ``name``, ``attrs`` (plain Python values), optional ``tra
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import orjson
@@ -53,6 +54,8 @@ def json_any(v: Any) -> dict[str, Any]:
     if isinstance(v, int):
         return {"intValue": str(v)}
     if isinstance(v, float):
+        if not math.isfinite(v):  # proto3 JSON spells these as strings
+            return {"doubleValue": "NaN" if v != v else ("Infinity" if v > 0 else "-Infinity")}
         return {"doubleValue": v}
     if isinstance(v, bytes):
         import base64
