@@ -36,6 +36,7 @@ trace before an int64 rollup could overflow.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from spyglass.model import LlmSpan
@@ -75,9 +76,46 @@ _OPTIONAL_BOOLS = ("is_stream", "schema_valid")
 stats: dict[str, int] = {}
 
 
+# The common case, every field fine, is proven with one attrgetter call (C) and one
+# loop per kind of field; the field-by-field walk that repairs only runs when it fails.
+_get_tokens = operator.attrgetter(*_TOKEN_FIELDS)
+_get_floats = operator.attrgetter(*(name for name, _ in _FLOAT_FIELDS))
+_get_strs = operator.attrgetter(*DIMENSION_FIELDS)
+_get_texts = operator.attrgetter(*_TEXT_FIELDS)
+_FLOAT_LIMIT = min(limit for _, limit in _FLOAT_FIELDS)
+
+
+def _floats_fine(span: LlmSpan) -> bool:
+    for v in _get_floats(span):
+        if v is not None and not (v.__class__ is float and 0 <= v <= _FLOAT_LIMIT):
+            return False
+    return (
+        span.refusal.__class__ is bool
+        and (span.is_stream is None or span.is_stream.__class__ is bool)
+        and (span.schema_valid is None or span.schema_valid.__class__ is bool)
+    )
+
+
+def _fine(span: LlmSpan) -> bool:
+    for v in _get_tokens(span):
+        if v is not None and not (v.__class__ is int and 0 <= v <= MAX_TOKENS):
+            return False
+    if not _floats_fine(span):
+        return False
+    for v in _get_strs(span):
+        if v is not None and not (v.__class__ is str and len(v) <= MAX_DIMENSION_CHARS):
+            return False
+    for v in _get_texts(span):  # noqa: SIM110 - a plain loop: no generator on the hot path
+        if v is not None and v.__class__ is not str:
+            return False
+    return True
+
+
 def check_span(span: LlmSpan) -> None:
     """Apply the whole rule to a normalized ``span`` in place (before enrichment, so cost is
     never derived from a token count that is then dropped); repairs are noted and counted."""
+    if _fine(span):
+        return
     repairs = _check_numbers(span, _TOKEN_FIELDS, None)
     if (
         repairs is not None
@@ -109,6 +147,9 @@ def check_span(span: LlmSpan) -> None:
 
 def check_derived(span: LlmSpan) -> None:
     """After enrichment: the fields enrichers write (total tokens, cost, TTFT, flags)."""
+    total = span.total_tokens
+    if (total is None or (total.__class__ is int and 0 <= total <= MAX_TOKENS)) and _floats_fine(span):
+        return
     repairs = _check_numbers(span, ("total_tokens",), None)
     repairs = _check_floats(span, repairs)
     repairs = _check_flags(span, repairs)

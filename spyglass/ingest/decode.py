@@ -568,12 +568,19 @@ def _json_span(sp: Any, path: str, cut: list[int] | None = None) -> RawSpan:
     elif span_id is None:
         problem = f"{path}.spanId: {_id_problem(span_raw, 16)}"
     parent = _json_id(_get(sp, "parentSpanId", "parent_span_id"), 8)
+    notes: list[tuple[str, Any, str]] | None = None
+    start_raw = _get(sp, "startTimeUnixNano", "start_time_unix_nano")
+    end_raw = _get(sp, "endTimeUnixNano", "end_time_unix_nano")
     try:
-        start = _int64(_get(sp, "startTimeUnixNano", "start_time_unix_nano"), f"{path}.startTimeUnixNano")
-        end = _int64(_get(sp, "endTimeUnixNano", "end_time_unix_nano"), f"{path}.endTimeUnixNano")
-    except _SpanProblem as exc:
-        start = end = 0
-        problem = problem or str(exc)
+        start = _int64(start_raw, "")
+    except _SpanProblem:  # not a number: missing, then repaired like any missing time
+        start = 0
+        notes = [("start_time_ns", start_raw, "not an integer; treated as missing")]
+    try:
+        end = _int64(end_raw, "")
+    except _SpanProblem:
+        end = 0
+        notes = (notes or []) + [("end_time_ns", end_raw, "not an integer; treated as missing")]
     status = _get(sp, "status", "status")
     code, message = 0, None
     if isinstance(status, dict):
@@ -604,6 +611,7 @@ def _json_span(sp: Any, path: str, cut: list[int] | None = None) -> RawSpan:
         code,
         message,
         problem,
+        notes,
     )
 
 

@@ -6,7 +6,7 @@ Contract (the server calls exactly these):
   ``IngestError`` only for an unreadable request.
 - ``normalize_request(decoded, project_id) -> NormalizeResult(spans, rejected, errors)``: one
   span in, at most one span out. Only a span whose identity is unusable (trace id not 16
-  non-zero bytes / 32 hex characters, span id not 8 / 16, unparsable timestamps) is rejected,
+  non-zero bytes / 32 hex characters, span id not 8 / 16) is rejected,
   counted, and described in ``errors`` (first ``MAX_ERROR_MESSAGES`` messages); the rest of
   the batch is kept. A normalizer that raises on a span is logged and counted
   (``normalizer_failures``), and the span is kept with what was mapped.
@@ -18,7 +18,9 @@ Repairs instead of rejections (the data is kept, fixed sensibly):
 - end time missing (0) -> end = start (zero duration); start missing -> start = end; both
   missing -> both = the time the request was received;
 - end before start (clock skew inside one span) -> end = start;
-- a time beyond int64 nanoseconds (fixed64 on the wire; after year 2262) counts as missing;
+- a time beyond int64 nanoseconds (fixed64 on the wire; after year 2262), or one that is not
+  an integer (OTLP/JSON), counts as missing; every repair is named in the span's
+  ``spyglass.ingest.repairs`` attribute (see ``ingest.bounds`` for the other values' rules);
   an event without a usable time gets the span's start; skew *between* parent and
   child is left as sent (the UI shows it; we don't guess whose clock is right);
 - a parent span id that is malformed or all zeros -> the span becomes a root;
@@ -312,7 +314,7 @@ def _base_span(
         scope_name=scope_name,
         events=[_event(ev, start) for ev in events],
     )
-    for field_name, value, action in repairs or ():
+    for field_name, value, action in (*(raw.notes or ()), *(repairs or ())):
         bounds.note_repair(span, field_name, value, action)
     return span
 

@@ -62,6 +62,8 @@ class RawSpan:
     status_code: int = STATUS_UNSET
     status_message: str | None = None
     problem: str | None = None  # set => the span's identity is unusable; it will be rejected
+    # repairs made while decoding, (field, value as sent, what was done): see ``ingest.bounds``
+    notes: list[tuple[str, Any, str]] | None = None
 
 
 @dataclass(slots=True)

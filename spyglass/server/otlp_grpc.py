@@ -124,6 +124,13 @@ class LogsServicer:
             services.metrics.requests.labels("grpc:LogsExport", str(exc.status)).inc()
             await context.abort(_INGEST_CODES.get(exc.status, grpc.StatusCode.INVALID_ARGUMENT), exc.message)
             raise
+        except Exception as exc:  # our own fault: retryable
+            log.exception("logs export failed")
+            services.metrics.requests.labels("grpc:LogsExport", "503").inc()
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE, f"server error, retry later: {type(exc).__name__}"
+            )
+            raise
         services.metrics.other_signals.labels("logs").inc()
         services.metrics.requests.labels("grpc:LogsExport", "200").inc()
         return b""  # an empty ExportLogsServiceResponse

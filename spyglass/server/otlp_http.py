@@ -141,6 +141,11 @@ async def _receive_other_signal(request: Request, services: Services, signal: st
         response = _error(encoding, 413, f"request body exceeds {settings.max_raw_body_bytes} bytes")
     except IngestError as exc:
         response = _error(encoding, exc.status, exc.message)
+    except Exception as exc:  # our own fault: retryable, never a 500
+        log.exception("%s export failed", signal)
+        response = _error(
+            encoding, 503, f"server error, retry later: {type(exc).__name__}", {"Retry-After": "5"}
+        )
     else:
         services.metrics.other_signals.labels(signal).inc()
         # An empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON.

@@ -230,9 +230,15 @@ def test_json_bad_id_messages_name_the_path() -> None:
     spans[2]["traceId"] = "abc"
     spans[1]["startTimeUnixNano"] = "yesterday"
     result = normalize_request(decode_request(orjson.dumps(doc), "application/json", None), "proj")
-    assert [s.name for s in result.spans] == ["a"]
-    assert "resourceSpans[0].scopeSpans[0].spans[2].traceId: expected 32 hex characters" in result.errors[1]
-    assert "spans[1].startTimeUnixNano" in result.errors[0]
+    # an unreadable time is repaired like a missing one (docs/ingest.md); only ids reject
+    assert [s.name for s in result.spans] == ["a", "b"] and result.rejected == 1
+    assert "resourceSpans[0].scopeSpans[0].spans[2].traceId: expected 32 hex characters" in result.errors[0]
+    b = result.spans[1]
+    assert b.start_time_ns == b.end_time_ns
+    assert (
+        "start_time_ns='yesterday': not an integer; treated as missing"
+        in b.attributes["spyglass.ingest.repairs"]
+    )
 
 
 def test_wrong_length_protobuf_ids_are_rejected() -> None:

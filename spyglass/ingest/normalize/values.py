@@ -39,7 +39,7 @@ def as_int(v: Any) -> int | None:
         except ValueError:
             try:
                 return int(float(v))
-            except ValueError:
+            except (ValueError, OverflowError):  # "abc"; "inf", "nan" and "1e400"
                 return None
     return None
 
