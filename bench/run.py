@@ -23,6 +23,7 @@ BENCHMARKS = [
     "ingest_pipeline",  # decode + normalize + enrich, in process
     "sdk_overhead",  # per-call overhead of the SDK vs OpenInference
     "ingest_http",  # sustained OTLP/protobuf ingest through a real server
+    "fuzz_otlp",  # 100,000 mutated OTLP bodies: never a 500, a hang or a lost neighbour
     "store_query",  # query latency and bytes per span at 1 M spans
     "alerts",  # default rule pack over 1 M spans, event -> notification
     "ui",  # dashboard / explorer / 5,000-span trace in headless Chromium
