@@ -46,8 +46,9 @@ lint: install-dev
 	$(BIN)/ruff format --check spyglass
 	$(BIN)/mypy
 
+# BASELINE=<git ref>: ingest throughput is also measured for that build, interleaved (same run).
 bench: install-dev system-deps
-	$(BIN)/python -m bench.run
+	SPYGLASS_BENCH_BASELINE=$(BASELINE) $(BIN)/python -m bench.run
 
 screenshots: install-dev system-deps
 	$(BIN)/python -m pytest -q tests/e2e --screenshots docs/img

@@ -6,7 +6,11 @@ sent by several concurrent HTTP/1.1 connections. A request counts only when answ
 i.e. after its spans are committed. Prints spans/s, bytes on disk per span and the
 server's peak RSS (VmHWM). Goal: >= 20,000 spans/s, peak <= 1 GB.
 
-    python -m bench.ingest_http [--spans 100000] [--connections 8]
+    python -m bench.ingest_http [--spans 100000] [--connections 8] [--baseline GIT_REF]
+
+``--baseline REF`` (or ``$SPYGLASS_BENCH_BASELINE``, e.g. ``make bench BASELINE=main``) also
+runs the server of the build at that git ref, interleaved with this one, and prints the
+throughput ratio (goal: >= 0.95, a change may cost at most 5%).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import argparse
 import asyncio
 import os
 import random
+import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -255,37 +261,18 @@ async def _send_all(url: str, key: str, bodies: list[bytes], connections: int) -
         return ok, failed, time.perf_counter() - t0
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spans", type=int, default=100_000)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument(
-        "--processes",
-        type=int,
-        default=None,
-        help="ingest worker processes (0 = in-thread; default: the server's)",
-    )
-    args = parser.parse_args(argv if argv is not None else [])
-    t = time.perf_counter()
-    bodies = build_requests(args.spans)
-    print(
-        f"built {len(bodies)} requests of {SPANS_PER_REQUEST} spans "
-        f"({sum(map(len, bodies)) / len(bodies) / SPANS_PER_REQUEST:.0f} B/span on the wire) in {time.perf_counter() - t:.1f}s"
-    )
+def _measure(bodies: list[bytes], connections: int, env: dict[str, str] | None) -> dict[str, Any]:
+    """One server, one warm-up request, then every body; the server's figures."""
     with (
         tempfile.TemporaryDirectory(prefix="spyglass-bench-") as tmp,
-        run_server(
-            Path(tmp) / "data",
-            grpc=False,
-            env=None if args.processes is None else {"SPYGLASS_INGEST_PROCESSES": str(args.processes)},
-        ) as server,
+        run_server(Path(tmp) / "data", grpc=False, env=env) as server,
     ):
         # Warm-up request so imports/JIT-free paths (genai-prices tables …) are loaded.
         asyncio.run(_send_all(server.url, server.api_key, build_requests(SPANS_PER_REQUEST, seed=99), 1))
         assert server.pid is not None
         main_before = _cpu_seconds(server.pid)
         workers_before = sum(map(_cpu_seconds, _children(server.pid)))
-        ok, failed, seconds = asyncio.run(_send_all(server.url, server.api_key, bodies, args.connections))
+        ok, failed, seconds = asyncio.run(_send_all(server.url, server.api_key, bodies, connections))
         main_cpu = _cpu_seconds(server.pid) - main_before
         workers_cpu = sum(map(_cpu_seconds, _children(server.pid))) - workers_before
         cpu = main_cpu + workers_cpu
@@ -296,10 +283,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         server.stop()  # clean shutdown: the store checkpoints, so the size is what stays
         disk = dir_size_bytes(server.data_dir)
     spans = ok * SPANS_PER_REQUEST
-    figures = {
+    return {
         "spans": spans,
         "failed_requests": failed,
-        "connections": args.connections,
+        "connections": connections,
         "seconds": round(seconds, 2),
         "spans_per_s": round(spans / seconds),
         "bytes_on_disk_per_span": round(disk / max(1, spans + SPANS_PER_REQUEST)),
@@ -309,14 +296,95 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "worker_processes": len(workers),
         "workers_peak_rss_mb": round(workers_rss / 2**20),
     }
+
+
+BASELINE_ENV = "SPYGLASS_BENCH_BASELINE"
+BASELINE_GOAL = 0.95  # a change may cost at most 5% of the baseline's throughput
+
+
+def _export_tree(ref: str, into: Path) -> None:
+    """The ``spyglass`` package as it was at git ``ref``, unpacked under ``into``."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", ref, "spyglass"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+
+
+def compare_with_baseline(ref: str, spans: int, connections: int, rounds: int = 3) -> dict[str, Any]:
+    """This build against the build at ``ref``, same machine, same run: ``rounds`` interleaved
+    pairs (this, baseline, this, …) so a change in machine load hits both alike; medians."""
+    bodies = build_requests(spans)
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="spyglass-baseline-") as tree:
+        _export_tree(ref, Path(tree))
+        for i in range(rounds):
+            ours.append(_measure(bodies, connections, None))
+            theirs.append(_measure(bodies, connections, {"PYTHONPATH": tree}))
+            print(
+                f"  round {i + 1}: this build {ours[-1]['spans_per_s']:,} spans/s, "
+                f"baseline {ref} {theirs[-1]['spans_per_s']:,} spans/s",
+                flush=True,
+            )
+    this_rate = statistics.median(r["spans_per_s"] for r in ours)
+    base_rate = statistics.median(r["spans_per_s"] for r in theirs)
+    ratio = this_rate / base_rate
+    verdict = "PASS" if ratio >= BASELINE_GOAL else "MISS"
+    print(
+        f"this build {this_rate:,.0f} spans/s vs baseline {ref} {base_rate:,.0f} spans/s (medians of {rounds}): "
+        f"{ratio:.3f}x — goal >= {BASELINE_GOAL}x: {verdict}"
+    )
+    return {
+        "baseline_ref": ref,
+        "rounds": rounds,
+        "spans_per_round": spans,
+        "this_spans_per_s": [r["spans_per_s"] for r in ours],
+        "baseline_spans_per_s": [r["spans_per_s"] for r in theirs],
+        "this_cpu_us_per_span": [r["server_cpu_us_per_span"] for r in ours],
+        "baseline_cpu_us_per_span": [r["server_cpu_us_per_span"] for r in theirs],
+        "ratio": round(ratio, 3),
+        "verdict": verdict,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spans", type=int, default=100_000)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="ingest worker processes (0 = in-thread; default: the server's)",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=os.environ.get(BASELINE_ENV) or None,
+        help=f"also measure the build at this git ref, interleaved (default: ${BASELINE_ENV})",
+    )
+    args = parser.parse_args(argv if argv is not None else [])
+    t = time.perf_counter()
+    bodies = build_requests(args.spans)
+    print(
+        f"built {len(bodies)} requests of {SPANS_PER_REQUEST} spans "
+        f"({sum(map(len, bodies)) / len(bodies) / SPANS_PER_REQUEST:.0f} B/span on the wire) in {time.perf_counter() - t:.1f}s"
+    )
+    env = None if args.processes is None else {"SPYGLASS_INGEST_PROCESSES": str(args.processes)}
+    figures = _measure(bodies, args.connections, env)
+    seconds, spans, workers = figures["seconds"], figures["spans"], figures["worker_processes"]
+    failed = figures["failed_requests"]
     print(
         f"{figures['spans_per_s']:,} spans/s over {seconds:.1f}s ({spans:,} spans, {failed} failed requests, "
         f"{args.connections} connections); {figures['server_cpu_us_per_span']} CPU µs per span "
         f"({figures['server_main_cpu_us_per_span']} in the server process, the rest in workers); "
         f"{figures['bytes_on_disk_per_span']} B on disk per span; "
-        f"server peak RSS {figures['server_peak_rss_mb']} MB + {len(workers)} worker processes "
+        f"server peak RSS {figures['server_peak_rss_mb']} MB + {workers} worker processes "
         f"{figures['workers_peak_rss_mb']} MB (sum of peaks)"
     )
+    if args.baseline:
+        print(f"same-run comparison with the build at {args.baseline}:")
+        figures["baseline"] = compare_with_baseline(args.baseline, min(args.spans, 50_000), args.connections)
     return figures
 
 
