@@ -55,6 +55,26 @@ def test_health_ready_and_metrics(spyglass_server: RunningServer) -> None:
         assert name in text
 
 
+def test_metrics_count_rejections_by_reason_and_repairs_by_field(spyglass_server: RunningServer) -> None:
+    url = spyglass_server.url
+    rejected = 'spyglass_spans_rejected_total{reason="identity",transport="http"}'
+    repaired = 'spyglass_ingest_values_repaired_total{field="input_tokens"}'
+    before = httpx.get(f"{url}/metrics").text
+    t = new_trace_id()
+    req = proto_request(
+        [(t, new_span_id(), None, "good"), (t, new_span_id(), None, "bad-id")],
+        attributes={"gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": -3},
+    )
+    req.resource_spans[0].scope_spans[0].spans[1].span_id = b"\x01" * 9  # 9 bytes: unusable
+    resp = httpx.post(
+        f"{url}/v1/traces", content=req.SerializeToString(), headers=headers(spyglass_server.api_key)
+    )
+    assert resp.status_code == 200
+    text = httpx.get(f"{url}/metrics").text
+    assert _value(text, rejected) - _value(before, rejected) == 1
+    assert _value(text, repaired) - _value(before, repaired) == 1  # the good span's -3 tokens
+
+
 def test_login_sets_cookie_and_cookie_authenticates(spyglass_server: RunningServer) -> None:
     url = spyglass_server.url
     with httpx.Client(base_url=url) as client:
