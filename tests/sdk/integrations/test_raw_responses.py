@@ -356,3 +356,17 @@ def test_failed_raw_call_is_one_error_span(fake: FakeLLMServer, cap: SpanCapture
         )
     span = _one(cap)
     assert not span.status.is_ok and attrs(span)[A.ERROR_CLASS] == "rate_limit"
+
+
+@pytest.mark.parametrize("api", ["chat", "anthropic"])
+def test_stream_parsed_from_a_dropped_raw_response_is_still_observed(
+    fake: FakeLLMServer, cap: SpanCapture, api: str
+) -> None:
+    resource = _resource(_client(fake, api, False), api)
+    stream = resource.with_raw_response.create(**_request(api, True)).parse()
+    gc.collect()  # the response object is gone; its stream is still the app's
+    assert cap.llm_spans() == []
+    events = list(stream)
+    a = attrs(_one(cap))
+    assert A.RESPONSE_UNOBSERVED not in a and A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in a
+    assert a[A.GEN_AI_USAGE_OUTPUT_TOKENS] > 0 and len(events) > 2
