@@ -150,8 +150,14 @@ class _Tap:
         self.broken = False
 
     def feed_bytes(self, chunk: bytes) -> None:
-        if not self.broken:
-            self.feed_text(self.decoder.decode(chunk))
+        if self.broken:
+            return
+        try:
+            text = self.decoder.decode(chunk)
+        except Exception:
+            self._break()
+            return
+        self.feed_text(text)
 
     def feed_text(self, chunk: str) -> None:
         if self.broken:

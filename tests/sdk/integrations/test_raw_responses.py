@@ -47,10 +47,18 @@ def fake() -> Iterator[FakeLLMServer]:
         yield server
 
 
+def _client_spans(cap: SpanCapture) -> list[Any]:
+    """Every exported span but the in-process fake provider's own (FastAPI's server spans)."""
+    return [
+        s for s in cap.spans() if s.instrumentation_scope is None or s.instrumentation_scope.name != "fastapi"
+    ]
+
+
 def _one(cap: SpanCapture) -> Any:
-    """The single LLM span (the in-process fake provider's own server spans are left out)."""
-    spans = cap.llm_spans()
+    """The single span of the call: ours, and no other (no second one of ours, no SDK span)."""
+    spans = _client_spans(cap)
     assert len(spans) == 1, [s.name for s in spans]
+    assert spans[0] in cap.llm_spans()
     return spans[0]
 
 
@@ -279,7 +287,7 @@ def test_headers_only_stream_finishes_once_at_garbage_collection(
     resource = _resource(_client(fake, api, False), api)
     raw = resource.with_raw_response.create(**_request(api, True))
     assert raw.headers["x-request-id"]
-    assert cap.llm_spans() == []  # not over yet: the app may still parse the stream
+    assert _client_spans(cap) == []  # not over yet: the app may still parse the stream
     raw.http_response.close()
     del raw
     gc.collect()
@@ -290,7 +298,7 @@ def test_headers_only_streaming_response_finishes_at_close(fake: FakeLLMServer, 
     resource = _resource(_client(fake, "chat", False), "chat")
     with resource.with_streaming_response.create(**_request("chat", False)) as response:
         assert response.headers["content-type"].startswith("application/json")
-        assert cap.llm_spans() == []
+        assert _client_spans(cap) == []
     _unobserved(_one(cap))
 
 
@@ -329,7 +337,7 @@ def test_raw_response_object_is_the_sdks(fake: FakeLLMServer, cap: SpanCapture) 
     with client.chat.completions.with_streaming_response.create(**_request("chat", False)) as response:
         assert isinstance(response, openai._response.APIResponse)
         response.parse()
-    assert len(cap.llm_spans()) == 2
+    assert len(_client_spans(cap)) == 2
 
 
 def test_embeddings_with_raw_response(fake: FakeLLMServer, cap: SpanCapture) -> None:
@@ -365,7 +373,7 @@ def test_stream_parsed_from_a_dropped_raw_response_is_still_observed(
     resource = _resource(_client(fake, api, False), api)
     stream = resource.with_raw_response.create(**_request(api, True)).parse()
     gc.collect()  # the response object is gone; its stream is still the app's
-    assert cap.llm_spans() == []
+    assert _client_spans(cap) == []
     events = list(stream)
     a = attrs(_one(cap))
     assert A.RESPONSE_UNOBSERVED not in a and A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in a
