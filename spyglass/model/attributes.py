@@ -32,6 +32,9 @@ INPUT = "spyglass.input"
 OUTPUT = "spyglass.output"
 OUTPUT_JSON_SCHEMA = "spyglass.output.json_schema"
 ERROR_CLASS = "spyglass.error.class"
+# True when the SDK never saw the response body (a raw response the app did not read through
+# the response object): response model, tokens and output are then absent, not zero.
+RESPONSE_UNOBSERVED = "spyglass.response.unobserved"
 
 RETRIEVAL_QUERY = "spyglass.retrieval.query"
 RETRIEVAL_DOCUMENTS = "spyglass.retrieval.documents"  # JSON [{id, content, score, metadata}]
@@ -85,6 +88,7 @@ GEN_AI_EMBEDDINGS_DIMENSION_COUNT = "gen_ai.embeddings.dimension.count"
 GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
+HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
 ERROR_TYPE = "error.type"
 OPENAI_RESPONSE_SERVICE_TIER = "openai.response.service_tier"
 OPENAI_RESPONSE_SYSTEM_FINGERPRINT = "openai.response.system_fingerprint"

@@ -9,6 +9,7 @@ from typing import Any
 
 from spyglass.model import attributes as A
 from spyglass.sdk._guard import report_internal_error
+from spyglass.sdk.integrations._raw import RAW_RESPONSE_HEADER, complete_raw
 from spyglass.sdk.integrations._recorder import CallRecorder, in_call
 from spyglass.sdk.integrations._stream import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
 from spyglass.sdk.integrations.base import Wrapper
@@ -61,11 +62,16 @@ def complete(op: Operation, rec: CallRecorder, kwargs: dict[str, Any], result: A
     try:
         if op.wrap is not None:
             return op.wrap(result, rec, kwargs)
+        # with_raw_response / with_streaming_response: a response object, not the parsed model.
+        # (One dict lookup on the plain path: ``extra_headers`` is usually absent.)
+        extra_headers = kwargs.get("extra_headers")
+        if extra_headers and RAW_RESPONSE_HEADER in extra_headers:
+            return complete_raw(op, rec, kwargs, result)
         accumulator = op.stream(kwargs)
         if accumulator is not None:
             if hasattr(result, "__anext__" if is_async else "__next__"):
                 return (AsyncStreamProxy if is_async else SyncStreamProxy)(result, rec, accumulator)
-            rec.finish()  # e.g. with_raw_response: not a chunk iterator, leave it untouched
+            rec.finish()  # not a chunk iterator: leave it untouched
             return result
         rec.finish(op.response(result))
     except Exception:

@@ -591,8 +591,14 @@ def embeddings_response(resp: Any) -> dict[str, Any]:
     if isinstance(tokens, int):
         attrs[A.GEN_AI_USAGE_INPUT_TOKENS] = tokens
     data = get(resp, "data") or []
-    if data and isinstance(get(data[0], "embedding"), list):
-        attrs[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(get(data[0], "embedding"))
+    vector = get(data[0], "embedding") if data else None
+    if isinstance(vector, list):
+        attrs[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vector)
+    elif isinstance(vector, str) and vector:
+        # base64 of float32s (the wire format the SDK asks for by default, and what a raw
+        # response body holds): the count from the length, without decoding.
+        padding = len(vector) - len(vector.rstrip("="))
+        attrs[A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = (len(vector) * 3 // 4 - padding) // 4
     return {k: v for k, v in attrs.items() if v is not None}
 
 

@@ -258,16 +258,19 @@ def test_refusal_is_recorded_as_a_part(cap: SpanCapture) -> None:
     assert parts == [{"type": "refusal", "content": "I can't help with that."}]
 
 
-def test_with_raw_response_is_left_untouched(cap: SpanCapture) -> None:
+def test_with_raw_response_keeps_the_sdks_object_and_is_traced(cap: SpanCapture) -> None:
+    # More cases, over HTTP: tests/sdk/integrations/test_raw_responses.py
     client = mp.openai_client()
     raw = client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES, stream=True)
-    assert type(raw).__name__ == "LegacyAPIResponse"  # not wrapped in a stream proxy
+    assert isinstance(raw, openai._legacy_response.LegacyAPIResponse)  # a transparent proxy
     assert "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices) == "Hello!"
     assert (
         client.chat.completions.with_raw_response.create(model="m", messages=MESSAGES).parse().model
         == mp.SNAPSHOT
     )
-    assert len(cap.spans()) == 2
+    spans = cap.spans()
+    assert len(spans) == 2
+    assert all(attrs(s)[A.GEN_AI_RESPONSE_MODEL] == mp.SNAPSHOT for s in spans)
 
 
 def test_responses_parse_records_schema(cap: SpanCapture) -> None:
