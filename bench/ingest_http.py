@@ -311,17 +311,23 @@ def _export_tree(ref: str, into: Path) -> None:
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
 
 
-def compare_with_baseline(ref: str, spans: int, connections: int, rounds: int = 3) -> dict[str, Any]:
+def compare_with_baseline(ref: str, spans: int, connections: int, rounds: int = 4) -> dict[str, Any]:
     """This build against the build at ``ref``, same machine, same run: ``rounds`` interleaved
-    pairs (this, baseline, this, …) so a change in machine load hits both alike; medians."""
+    pairs whose order alternates (this-baseline, baseline-this, …) so a drift in machine load
+    and whatever the first server of a pair leaves behind (page cache, dirty pages) hit both
+    alike; medians. An A/A run (``--baseline HEAD``) measured 1.05x with a fixed order."""
     bodies = build_requests(spans)
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="spyglass-baseline-") as tree:
         _export_tree(ref, Path(tree))
         for i in range(rounds):
-            ours.append(_measure(bodies, connections, None))
-            theirs.append(_measure(bodies, connections, {"PYTHONPATH": tree}))
+            if i % 2 == 0:
+                ours.append(_measure(bodies, connections, None))
+                theirs.append(_measure(bodies, connections, {"PYTHONPATH": tree}))
+            else:
+                theirs.append(_measure(bodies, connections, {"PYTHONPATH": tree}))
+                ours.append(_measure(bodies, connections, None))
             print(
                 f"  round {i + 1}: this build {ours[-1]['spans_per_s']:,} spans/s, "
                 f"baseline {ref} {theirs[-1]['spans_per_s']:,} spans/s",
