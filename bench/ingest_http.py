@@ -33,6 +33,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from spyglass.server.telemetry import dir_size_bytes
+from spyglass.testing.procfs import children, cpu_seconds, peak_rss_bytes
 from spyglass.testing.server import run_server
 
 SPANS_PER_REQUEST = 500
@@ -203,36 +204,6 @@ def build_requests(n_spans: int, seed: int = 0) -> list[bytes]:
     return bodies
 
 
-def _peak_rss_bytes(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time used so far by ``pid`` (its threads included)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    """Direct children of ``pid`` (the ingest worker processes)."""
-    out: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            out.extend(int(c) for c in (task / "children").read_text().split())
-    except OSError:
-        pass
-    return out
-
-
 async def _send_all(url: str, key: str, bodies: list[bytes], connections: int) -> tuple[int, int, float]:
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for b in bodies:
@@ -270,16 +241,16 @@ def _measure(bodies: list[bytes], connections: int, env: dict[str, str] | None) 
         # Warm-up request so imports/JIT-free paths (genai-prices tables …) are loaded.
         asyncio.run(_send_all(server.url, server.api_key, build_requests(SPANS_PER_REQUEST, seed=99), 1))
         assert server.pid is not None
-        main_before = _cpu_seconds(server.pid)
-        workers_before = sum(map(_cpu_seconds, _children(server.pid)))
+        main_before = cpu_seconds(server.pid)
+        workers_before = sum(map(cpu_seconds, children(server.pid)))
         ok, failed, seconds = asyncio.run(_send_all(server.url, server.api_key, bodies, connections))
-        main_cpu = _cpu_seconds(server.pid) - main_before
-        workers_cpu = sum(map(_cpu_seconds, _children(server.pid))) - workers_before
+        main_cpu = cpu_seconds(server.pid) - main_before
+        workers_cpu = sum(map(cpu_seconds, children(server.pid))) - workers_before
         cpu = main_cpu + workers_cpu
         assert server.pid is not None
-        peak_rss = _peak_rss_bytes(server.pid)
-        workers = _children(server.pid)
-        workers_rss = sum(_peak_rss_bytes(c) or 0 for c in workers)
+        peak_rss = peak_rss_bytes(server.pid)
+        workers = children(server.pid)
+        workers_rss = sum(peak_rss_bytes(c) or 0 for c in workers)
         server.stop()  # clean shutdown: the store checkpoints, so the size is what stays
         disk = dir_size_bytes(server.data_dir)
     spans = ok * SPANS_PER_REQUEST

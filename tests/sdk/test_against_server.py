@@ -21,6 +21,7 @@ import pytest
 import spyglass
 from spyglass.fakellm import FORCE_HEADER, Behaviour, FakeLLMServer, Scenario
 from spyglass.testing.server import RunningServer, run_server
+from tests.fakellm.scenarios import fast_scenario
 
 pytestmark = pytest.mark.integration
 
@@ -50,16 +51,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeLLMServer]:
-    scenario = Scenario(
-        seed=3,
-        defaults=Behaviour(
-            no_sleep=True,
-            cached_share=0.5,
-            cache_write_share=0.25,
-            reasoning_share=0.2,
-            timeout_hang_s=3.0,
-            snapshots={"gpt-4o-mini": SNAPSHOT, "claude-*": "claude-fake-20260101"},
-        ),
+    scenario = fast_scenario(
+        3, timeout_hang_s=3.0, snapshots={"gpt-4o-mini": SNAPSHOT, "claude-*": "claude-fake-20260101"}
     )
     with FakeLLMServer(scenario) as running:
         yield running

@@ -17,7 +17,6 @@ import math
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -29,6 +28,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from spyglass.server.ingest_flow import POOL_MIN_BODY_BYTES
+from spyglass.testing.procfs import wait_for_idle_workers
 from spyglass.testing.server import RunningServer, run_server
 from tests.ingest.otlp_strategies import (
     INT64_MAX,
@@ -76,24 +76,6 @@ PADDING_KEY = "spyglass.test.padding"
 # --------------------------------------------------------------------------- server helpers
 
 
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            out.extend(int(c) for c in (task / "children").read_text().split())
-    except OSError:
-        pass
-    return out
-
-
-def _cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])
-
-
 def warm_ingest_pool(server: RunningServer, timeout_s: float = 30.0) -> None:
     """Start the server's ingest workers (first large body) and wait until they are idle,
     so later large bodies really go to the workers (the pool is used once it is ready)."""
@@ -107,15 +89,7 @@ def warm_ingest_pool(server: RunningServer, timeout_s: float = 30.0) -> None:
         timeout=30,
     )
     assert resp.status_code == 200, (resp.status_code, resp.text, server.log_text())
-    deadline = time.monotonic() + timeout_s
-    while not (workers := [c for c in _children(server.pid) if _cpu_ticks(c) > 0]):
-        if time.monotonic() > deadline:
-            return  # no pool on this machine (SPYGLASS_INGEST_PROCESSES=0): in-thread only
-        time.sleep(0.1)
-    before = -1
-    while (now := sum(map(_cpu_ticks, workers))) != before and time.monotonic() < deadline:
-        before = now
-        time.sleep(0.5)
+    wait_for_idle_workers(server.pid, timeout_s)  # none on a server without a pool
 
 
 def pad(request: GenRequest, size: int = POOL_MIN_BODY_BYTES + 4096) -> GenRequest:

@@ -20,10 +20,11 @@ import anthropic
 import openai
 import pytest
 
-from spyglass.fakellm import Behaviour, FakeLLMServer, Scenario
+from spyglass.fakellm import FakeLLMServer
 from spyglass.model import attributes as A
 from spyglass.sdk import client as sdk_client
 from spyglass.testing.capture import SpanCapture, attrs
+from tests.fakellm.scenarios import fast_scenario
 
 pytestmark = pytest.mark.integration
 
@@ -33,16 +34,7 @@ TIMING = (A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, A.TTFT_MS)
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeLLMServer]:
-    scenario = Scenario(
-        seed=11,
-        defaults=Behaviour(
-            no_sleep=True,
-            cached_share=0.5,
-            cache_write_share=0.25,
-            reasoning_share=0.2,
-            snapshots={"gpt-4o-mini": "gpt-4o-mini-2024-07-18", "claude-*": "claude-fake-20260101"},
-        ),
-    )
+    scenario = fast_scenario(11)
     with FakeLLMServer(scenario) as server:
         yield server
 
