@@ -7,24 +7,36 @@ same top suspected cause; otherwise it opens a new incident. The incident resolv
 when every attached alert has resolved, and can be acknowledged/resolved/annotated by people.
 
 Suspected cause: for each candidate dimension (prompt version, returned snapshot, release,
-tenant, tool, feature, model), the share of each value among the *failing* rows versus its
-share among the *healthy* rows of the alert's window; the values whose failing share most
-exceeds their healthy share come first, with both shares shown. What "failing" means comes
-from the rule: its failing-row predicate (errors, refusals, schema failures …), rows past the
-alert's threshold for per-request metrics (latency, cost, tokens), or — for mix, traffic and
-spend rules — rows of the alert window against rows of the trailing baseline.
+tenant, tool, feature, model, environment) and each of its values, a 2x2 table of failing and
+healthy rows with and without that value in the alert's window, and **Fisher's exact test,
+one-sided** (are failing rows more likely to carry the value than healthy ones?). Only values
+carried by at least ``MIN_FAILING`` (5) failing rows are tested — a handful of requests names
+nothing —, and the p-values of all tested values are **Holm–Bonferroni adjusted** together, so
+the chance that any value is named while no value is really over-represented stays below
+``ALPHA`` (5 %). Named causes come best first (adjusted p, then lift) with their counts, shares,
+lift and p-values; when none passes, the incident says so in plain words ("no dimension stands
+out among N failing requests") instead of naming the biggest value. A value that is merely
+common (a big tenant failing at the same rate as the rest) is not over-represented and is not
+named. What "failing" means comes from the rule: its failing-row predicate (errors, refusals,
+schema failures …), rows past the alert's threshold for per-request metrics (latency, cost,
+tokens), or — for mix, traffic and spend rules — rows of the alert window against rows of the
+trailing baseline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from scipy import stats
 
 from spyglass.alerts.conditions import NS, Sample
 from spyglass.alerts.measures import METRICS
 from spyglass.alerts.queries import AlertQueries, bad_predicate
 from spyglass.alerts.repository import AlertRepository
 from spyglass.alerts.rules import Rule
+from spyglass.query.compare import holm
 
 CAUSE_DIMENSIONS = (
     "prompt_version",
@@ -34,8 +46,23 @@ CAUSE_DIMENSIONS = (
     "tool_name",
     "feature",
     "model",
+    "environment",
 )
+MIN_FAILING = 5  # failing rows a value needs before it can be named
+ALPHA = 0.05  # family-wise error over all values tested for one alert
+TEST_NAME = "Fisher's exact test (one-sided), Holm-adjusted"
 _SEVERITY_RANK = {"info": 0, "warning": 1, "high": 2, "critical": 3}
+
+
+@dataclass
+class CauseAnalysis:
+    """What ``suspected_cause`` found: the named causes (best first) and, in plain words, how
+    they were found or why none was named."""
+
+    causes: list[dict[str, Any]] = field(default_factory=list)
+    failing: int = 0  # failing rows in the alert's window (per dimension, the largest count)
+    tested: int = 0  # dimension values with at least MIN_FAILING failing rows
+    note: str = ""
 
 
 def suspected_cause(
@@ -47,12 +74,13 @@ def suspected_cause(
     labels: Mapping[str, str | None],
     threshold: float | None,
     top: int = 5,
-) -> list[dict[str, Any]]:
-    """Dimension values over-represented among failing rows, best first (blocking).
-
-    Each item: ``{"dimension", "value", "failing_share", "healthy_share", "lift",
-    "failing_count", "healthy_count"}`` where lift = failing_share − healthy_share > 0.
-    """
+    min_failing: int = MIN_FAILING,
+    alpha: float = ALPHA,
+) -> CauseAnalysis:
+    """Dimension values over-represented among failing rows, by a test (blocking; see the
+    module doc). Each cause: ``{"dimension", "value", "failing_count", "healthy_count",
+    "failing_share", "healthy_share", "lift", "p_value", "p_adjusted", "confidence"}`` where
+    lift = failing_share − healthy_share."""
     metric = METRICS[rule.metric]
     bad = bad_predicate(rule)
     scan_lo = lo_ns
@@ -64,34 +92,64 @@ def suspected_cause(
         scan_lo = lo_ns - int((rule.condition.baseline_s or rule.window_s) * NS)
         bad = f"(start_time_ns >= {int(lo_ns)})"
     candidates: list[dict[str, Any]] = []
+    failing = 0
     for dim in CAUSE_DIMENSIONS:
         if dim in labels:
             continue  # constant within the alert's group: says nothing
         rows = queries.dimension_split(rule, project_id, scan_lo, hi_ns, dim, bad, labels)
         bad_total = sum(int(r["bad_n"] or 0) for r in rows)
         good_total = sum(int(r["good_n"] or 0) for r in rows)
-        if bad_total == 0:
-            continue
+        failing = max(failing, bad_total)
+        if bad_total < min_failing or good_total == 0:
+            continue  # too few failing rows, or nothing healthy to compare with
         for r in rows:
-            if r["value"] is None:
-                continue
             b, g = int(r["bad_n"] or 0), int(r["good_n"] or 0)
-            fs = b / bad_total
-            hs = g / good_total if good_total else 0.0
-            if fs - hs > 0.05:
-                candidates.append(
-                    {
-                        "dimension": dim,
-                        "value": str(r["value"]),
-                        "failing_share": round(fs, 4),
-                        "healthy_share": round(hs, 4),
-                        "lift": round(fs - hs, 4),
-                        "failing_count": b,
-                        "healthy_count": g,
-                    }
-                )
-    candidates.sort(key=lambda c: (-c["lift"], -c["failing_count"]))
-    return candidates[:top]
+            if r["value"] is None or b < min_failing:
+                continue
+            _, p = stats.fisher_exact([[b, g], [bad_total - b, good_total - g]], alternative="greater")
+            fs, hs = b / bad_total, g / good_total
+            candidates.append(
+                {
+                    "dimension": dim,
+                    "value": str(r["value"]),
+                    "failing_share": round(fs, 4),
+                    "healthy_share": round(hs, 4),
+                    "lift": round(fs - hs, 4),
+                    "failing_count": b,
+                    "healthy_count": g,
+                    "p_value": float(p),
+                }
+            )
+    for c, p_adj in zip(candidates, holm([c["p_value"] for c in candidates]), strict=True):
+        c["p_adjusted"] = p_adj
+        c["confidence"] = _confidence(p_adj)
+    named = [c for c in candidates if c["p_adjusted"] < alpha and c["lift"] > 0]
+    named.sort(key=lambda c: (c["p_adjusted"], -c["lift"], -c["failing_count"]))
+    return CauseAnalysis(
+        named[:top], failing, len(candidates), _note(named, failing, len(candidates), min_failing)
+    )
+
+
+def _confidence(p_adjusted: float) -> str:
+    if p_adjusted < 0.001:
+        return "very strong"
+    if p_adjusted < 0.01:
+        return "strong"
+    if p_adjusted < ALPHA:
+        return "moderate"
+    return "none"
+
+
+def _note(named: list[dict[str, Any]], failing: int, tested: int, min_failing: int) -> str:
+    how = (
+        f"{TEST_NAME} over {tested} dimension value(s) with at least {min_failing} failing requests; "
+        f"chance of naming a value by luck below {ALPHA:.0%}"
+    )
+    if failing < min_failing:
+        return f"Not enough data to name a cause: {failing} failing request(s), a cause needs at least {min_failing}."
+    if not named:
+        return f"No dimension stands out among {failing} failing requests ({how})."
+    return f"{len(named)} value(s) over-represented among {failing} failing requests ({how})."
 
 
 def _shares_cause(labels_a: Mapping[str, Any], labels_b: Mapping[str, Any]) -> bool:
@@ -116,9 +174,10 @@ class IncidentManager:
     ) -> str:
         """Attach a newly firing alert to an incident (opening one if none fits); returns its id."""
         labels = instance["labels"]
-        cause = suspected_cause(
+        analysis = suspected_cause(
             self.queries, rule, project_id, window[0], window[1], labels, sample.threshold
         )
+        cause = analysis.causes
         group_text = ", ".join(f"{k}={v}" for k, v in labels.items()) or "all traffic"
         target = None
         for inc in self.repo.open_incidents(project_id):
@@ -149,6 +208,7 @@ class IncidentManager:
                 }
             )
             self.repo.add_incident_event(incident_id, now, "opened", f"Opened by {rule.name} ({group_text})")
+            self.repo.add_incident_event(incident_id, now, "analysis", analysis.note)
         else:
             incident_id = target["id"]
             severity = max(target["severity"], rule.severity, key=lambda s: _SEVERITY_RANK.get(s, 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from spyglass.alerts.incidents import CauseAnalysis, suspected_cause
 from spyglass.model.span import ErrorClass, StatusCode
 from tests.alerts.conftest import HOUR, MIN, T0, AlertEnv, pack_rule, stream
 
@@ -119,8 +120,8 @@ def test_related_alerts_group_into_one_incident_with_a_timeline(env: AlertEnv) -
     full = env.service.repo.get_incident("p1", incident["id"])
     assert full is not None and full["state"] == "resolved"
     kinds = [e["kind"] for e in full["timeline"]]
-    assert kinds[:3] == ["opened", "fired", "fired"]
-    assert kinds[3:5] == ["acknowledged", "note"]
+    assert kinds[:4] == ["opened", "analysis", "fired", "fired"]
+    assert kinds[4:6] == ["acknowledged", "note"]
     assert kinds.count("alert_resolved") == 2 and kinds[-1] == "resolved"
 
 
@@ -135,3 +136,88 @@ def test_unrelated_alerts_open_separate_incidents(env: AlertEnv) -> None:
     )
     env.run(end, end, MIN)
     assert len(env.service.repo.incidents("p1")) == 2
+
+
+# --- the suspected-cause ranking on fixed traffic (Fisher exact, Holm, minimum failing count)
+
+
+def _analyse(env: AlertEnv, hours: float = 1.0) -> CauseAnalysis:
+    rule = pack_rule("provider-errors")
+    return suspected_cause(
+        env.service.incidents.queries, rule, "p1", int(T0 * 1e9), int((T0 + hours * HOUR) * 1e9), {}, None
+    )
+
+
+def test_a_planted_cause_with_40_failing_requests_is_found(env: AlertEnv) -> None:
+    end = T0 + HOUR
+    # 1,200 requests per tenant; 10 failures each for acme and globex, 40 for umbrella
+    for tenant, share in (("acme", 10 / 1200), ("globex", 10 / 1200), ("umbrella", 40 / 1200)):
+        stream(
+            env.store,
+            T0,
+            end,
+            3.0,
+            tenant_id=tenant,
+            request_model="gpt-4o",
+            bad=ERR,
+            bad_from=T0,
+            bad_share=share,
+        )
+    analysis = _analyse(env)
+    assert analysis.failing == 60
+    top = analysis.causes[0]
+    assert (top["dimension"], top["value"]) == ("tenant_id", "umbrella")
+    assert top["failing_count"] == 40 and top["p_adjusted"] < 0.001 and top["confidence"] == "very strong"
+    assert all(c["value"] not in ("acme", "globex") for c in analysis.causes)
+    assert "Fisher's exact test" in analysis.note and "60 failing requests" in analysis.note
+
+
+def test_a_single_failing_request_names_no_cause(env: AlertEnv) -> None:
+    end = T0 + HOUR
+    stream(env.store, T0, end, 3.0, tenant_id="acme", request_model="gpt-4o")
+    stream(
+        env.store,
+        T0,
+        end,
+        3.0,
+        tenant_id="globex",
+        request_model="gpt-4o",
+        bad=ERR,
+        bad_from=T0,
+        bad_share=1 / 1200,
+    )
+    analysis = _analyse(env)
+    assert analysis.failing == 1 and analysis.causes == []
+    assert analysis.note.startswith("Not enough data to name a cause: 1 failing request")
+
+
+def test_a_merely_common_value_is_not_named(env: AlertEnv) -> None:
+    """A big tenant fails at the same rate as the small one: it has most of the failures, and
+    the old share-difference ranking would have named it; the test does not."""
+    end = T0 + HOUR
+    stream(
+        env.store,
+        T0,
+        end,
+        0.75,
+        tenant_id="bigco",
+        request_model="gpt-4o",
+        bad=ERR,
+        bad_from=T0,
+        bad_share=0.05,
+    )
+    stream(
+        env.store,
+        T0,
+        end,
+        3.0,
+        tenant_id="small",
+        request_model="gpt-4o",
+        bad=ERR,
+        bad_from=T0,
+        bad_share=0.05,
+    )
+    analysis = _analyse(env)
+    assert analysis.failing == 300 and analysis.tested >= 2
+    assert analysis.causes == []
+    assert analysis.note.startswith("No dimension stands out among 300 failing requests")

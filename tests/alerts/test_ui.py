@@ -112,9 +112,17 @@ def test_alert_and_incident_pages(server: RunningServer) -> None:
             page.wait_for_function(READY, timeout=20_000)
             text = page.inner_text("#page")
             assert "Suspected cause" in text and "prompt_version" in text and "v2" in text
+            # how the cause was found, and how sure: the test's name and Holm-adjusted p
+            assert "Fisher's exact test" in text and "8 failing requests" in text and "p (holm)" in text.lower(), text
             page.get_by_role("button", name="Acknowledge").click()
             page.wait_for_function(READY, timeout=20_000)
             page.wait_for_selector("text=acknowledged")
+
+            # the dashboard's incidents card names the cause the same way, as text (no JSON)
+            page.goto(f"{server.url}/#/")
+            page.wait_for_selector("#alerts >> text=prompt_version=v2", timeout=20_000)
+            card = page.inner_text("#alerts")
+            assert "dimension" not in card and "{" not in card
             assert not errors, errors
         finally:
             browser.close()

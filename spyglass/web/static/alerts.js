@@ -5,6 +5,7 @@ import { ApiError, get } from './js/api.js';
 import { h, mount, spinner, empty } from './js/dom.js';
 import { link, setParams } from './js/state.js';
 import { dataTable } from './js/components/table.js';
+import { causeLabel, causeSection } from './js/components/cause.js';
 
 const TABS = [
   ['firing', 'Firing & pending'],
@@ -200,7 +201,7 @@ async function renderIncidents({ el, params, signal }) {
     { key: 'state', label: 'State', render: (r) => stateBadge(r.state) },
     { key: 'severity', label: 'Severity', render: (r) => sevBadge(r.severity) },
     { key: 'title', label: 'Incident', render: (r) => h('a', { href: link('incident', r.id), text: r.title }) },
-    { key: 'cause', label: 'Suspected cause', render: (r) => { const c = (r.suspected_cause || [])[0]; return c ? `${c.dimension}=${c.value}` : '—'; } },
+    { key: 'cause', label: 'Suspected cause', render: (r) => causeLabel(r.suspected_cause) },
     { key: 'opened_at', label: 'Opened', render: (r) => when(r.opened_at) },
     { key: 'resolved_at', label: 'Resolved', render: (r) => when(r.resolved_at) },
   ], rows, { rowHref: (r) => link('incident', r.id) }) : empty('No incidents.')));
@@ -222,14 +223,7 @@ async function renderIncident({ el, id, signal }) {
         inc.state === 'open' ? h('button', { class: 'btn', onclick: () => act('acknowledge') }, 'Acknowledge') : null,
         inc.state !== 'resolved' ? h('button', { class: 'btn btn-primary', onclick: () => act('resolve') }, 'Resolve') : null)),
     h('div', { class: 'card' }, h('h3', { text: 'Suspected cause' }),
-      h('p', { class: 'muted', text: 'Dimension values whose share among failing requests most exceeds their share among healthy ones in the alert window.' }),
-      cause.length ? dataTable([
-        { key: 'dimension', label: 'Dimension' },
-        { key: 'value', label: 'Value', render: (r) => h('span', { class: 'mono', text: r.value }) },
-        { key: 'failing_share', label: 'Share of failing', align: 'right', render: (r) => `${(r.failing_share * 100).toFixed(1)} %` },
-        { key: 'healthy_share', label: 'Share of healthy', align: 'right', render: (r) => `${(r.healthy_share * 100).toFixed(1)} %` },
-        { key: 'failing_count', label: 'Failing', align: 'right', render: (r) => String(r.failing_count) },
-      ], cause) : empty('No dimension stands out.')),
+      causeSection(cause, ((inc.timeline || []).find((e) => e.kind === 'analysis') || {}).text)),
     h('div', { class: 'card' }, h('h3', { text: 'Alerts' }), (inc.alerts || []).length ? dataTable([
       { key: 'rule_name', label: 'Rule' },
       { key: 'labels', label: 'Group', render: (r) => labelsText(r.labels) },

@@ -6,6 +6,7 @@ import { h, mount, spinner, empty, escapeHtml } from '../dom.js';
 import * as fmt from '../format.js';
 import { link, scopeQuery, timeWindow } from '../state.js';
 import { dataTable, statusBadge, chips } from '../components/table.js';
+import { causeLabel } from '../components/cause.js';
 
 const ZERO = { count: 0, error_rate: null, latency_ms: {}, cost_usd: {}, ttft_ms: {}, tokens: {}, feedback: {} };
 
@@ -146,12 +147,6 @@ async function outlierTable(host, params, win, signal) {
   await show(OUTLIERS[0]);
 }
 
-function causeText(cause) {
-  if (!cause) return '—';
-  if (typeof cause !== 'object') return String(cause);
-  return Object.entries(cause).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');
-}
-
 function exampleLink(ids) {
   const id = (ids || [])[0];
   const tid = id && typeof id === 'object' ? id.trace_id : id;
@@ -174,7 +169,7 @@ async function alertsPanel(host, signal) {
       { key: 'severity', label: 'Severity', render: (i) => h('span', { class: `badge sev-${i.severity || 'info'}`, text: i.severity || 'info' }) },
       { key: 'state', label: 'State', render: (i) => i.state },
       { key: 'opened_at', label: 'Opened', render: (i) => fmt.time(secondsToIso(i.opened_at)) },
-      { key: 'cause', label: 'Suspected cause', render: (i) => causeText(i.suspected_cause) },
+      { key: 'cause', label: 'Suspected cause', render: (i) => causeLabel(i.suspected_cause) },
       { key: 'ex', label: '', render: (i) => exampleLink(i.example_traces) },
     ], incidents)) : null,
     alerts.length ? h('div', {}, h('h4', { text: 'Alerts' }), dataTable([
