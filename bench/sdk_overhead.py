@@ -201,7 +201,59 @@ def main(rounds: int = 16, n_plain: int = 100, n_stream: int = 50) -> dict[str, 
             results[f"{kind}.openinference"]["added_p50_us"],
         )
         print(f"{kind}: spyglass added p50 {ours:.1f} µs (goal ≤ 100) vs OpenInference {theirs:.1f} µs")
+    results.update(_langchain(rounds=max(4, rounds // 2)))
     return results
+
+
+def _langchain(rounds: int, n: int = 50) -> dict[str, Any]:
+    """``ChatOpenAI.invoke`` bare vs with Spyglass's openai + langchain integrations (skipped when
+    langchain-openai is not installed: the figures above never depend on a framework)."""
+    try:
+        import httpx2
+        from langchain_openai import ChatOpenAI
+    except ImportError:
+        print("langchain: langchain-openai not installed; skipped")
+        return {}
+    import spyglass
+
+    receiver = subprocess.Popen([sys.executable, "-c", _RECEIVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert receiver.stdout is not None
+        endpoint = f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
+        body = _chat_body()
+        transport = httpx2.MockTransport(
+            lambda request: httpx2.Response(200, content=body, headers={"content-type": "application/json"})
+        )
+        model = ChatOpenAI(
+            model="gpt-4o-mini",
+            api_key="sk-bench",  # type: ignore[arg-type]
+            base_url="http://bench.local/v1",
+            max_retries=0,
+            http_client=httpx2.Client(transport=transport),
+        )
+        samples: dict[str, list[float]] = {"langchain": [], "langchain+spyglass": []}
+
+        def call(m: Any) -> None:
+            m.invoke(MESSAGES)
+
+        for _ in range(rounds):
+            _sample(call, model, 10)
+            samples["langchain"] += _sample(call, model, n)
+            spyglass.init(endpoint=endpoint, integrations=("openai", "langchain"))
+            _sample(call, model, 10)
+            samples["langchain+spyglass"] += _sample(call, model, n)
+            spyglass.shutdown()
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=10)
+    base50 = _pct(samples["langchain"], 0.5)
+    out: dict[str, Any] = {}
+    print(f"\nChatOpenAI.invoke (µs of app-thread CPU; {rounds} rounds): LangChain integration on vs bare")
+    for config, vals in samples.items():
+        p50, p99 = _pct(vals, 0.5), _pct(vals, 0.99)
+        out[f"langchain.{config}"] = {"p50_us": round(p50, 1), "p99_us": round(p99, 1), "n": len(vals)}
+        print(f"{config:<20} p50 {p50:9.1f}  p99 {p99:9.1f}  added p50 {p50 - base50:8.1f}")
+    return out
 
 
 if __name__ == "__main__":

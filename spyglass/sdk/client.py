@@ -158,6 +158,8 @@ def init(
     redact: Iterable[Redactor] | None = None,
     detectors: Iterable[str] | None = None,
     instrument: Iterable[str] | None = None,
+    integrations: Iterable[str] | None = None,
+    disabled_integrations: Iterable[str] | None = None,
     max_queue_size: int | None = None,
     export_timeout_s: float | None = None,
     schedule_delay_ms: int | None = None,
@@ -166,7 +168,11 @@ def init(
     exporter: SpanExporter | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> SdkConfig:
-    """Start sending traces to Spyglass and auto-instrument installed LLM clients.
+    """Start sending traces to Spyglass and auto-instrument installed LLM clients and frameworks.
+
+    ``integrations`` (alias ``instrument``) names the integrations to turn on (default: every
+    installed one); ``disabled_integrations`` (or ``SPYGLASS_DISABLED_INTEGRATIONS=a,b``) turns
+    some off.
 
     Every argument falls back to its ``SPYGLASS_*`` environment variable, then a default.
     ``exporter`` replaces the OTLP/HTTP exporter (tests, custom transports); it still goes
@@ -178,6 +184,10 @@ def init(
         if _state is not None:
             logger.debug("spyglass.init called again; keeping the first configuration")
             return _state.config
+        if integrations is not None and instrument is not None:
+            raise ValueError("pass integrations= or its older name instrument=, not both")
+        if integrations is not None:
+            instrument = integrations
         config = resolve_config(
             endpoint=endpoint,
             api_key=api_key,
@@ -190,16 +200,25 @@ def init(
             redact=redact,
             detectors=detectors,
             instrument=instrument,
+            disabled_integrations=disabled_integrations,
             max_queue_size=max_queue_size,
             export_timeout_s=export_timeout_s,
             schedule_delay_ms=schedule_delay_ms,
             max_content_chars=max_content_chars,
             headers=headers,
         )
-        from spyglass.sdk.integrations import install_integrations
+        from spyglass.sdk.integrations.base import all_integrations, install_integrations
 
         # First: an unknown name raises ValueError before any thread or provider exists.
-        integrations = install_integrations(config.instrument)
+        known = all_integrations()
+        named = [*(config.instrument or ()), *(config.disabled_integrations if disabled_integrations else ())]
+        unknown = [n for n in named if n not in known]
+        if unknown:
+            raise ValueError(f"unknown integrations {unknown}; known: {sorted(known)}")
+        if disabled_integrations is None and (
+            env_unknown := sorted(config.disabled_integrations - set(known))
+        ):
+            logger.error("ignoring unknown integrations %s in SPYGLASS_DISABLED_INTEGRATIONS", env_unknown)
         provider, owns = _provider_for(config, tracer_provider)
         redaction = SpanRedaction(config.capture, TextRedactor(config.detectors, config.redact))
         counters = ExportCounters()
@@ -223,7 +242,9 @@ def init(
         dispatch.batch = batch
         dispatch.stamp = ContextStampingProcessor(static)
         feedback = FeedbackSender(config.base_url, config.api_key, timeout_s=config.export_timeout_s)
-        _state = _State(config, provider, owns, dispatch, batch, redacting, feedback, integrations)
+        _state = _State(config, provider, owns, dispatch, batch, redacting, feedback)
+        # Last: framework instrumentors need the provider (and may run their patching now).
+        _state.integrations = install_integrations(config.instrument, config.disabled_integrations, provider)
         if not _atexit_registered:
             atexit.register(_flush_at_exit)
             _atexit_registered = True

@@ -41,7 +41,8 @@ class SdkConfig:
     capture: CaptureMode = CaptureMode.REDACTED
     redact: tuple[Redactor, ...] = ()
     detectors: frozenset[str] | None = None  # None = every built-in detector
-    instrument: tuple[str, ...] | None = None  # None = every installed client
+    instrument: tuple[str, ...] | None = None  # None = every installed client and framework
+    disabled_integrations: frozenset[str] = frozenset()  # taken out of ``instrument`` (or of all)
     max_queue_size: int = 2048
     max_export_batch_size: int = 512
     schedule_delay_ms: int = 1000
@@ -64,6 +65,11 @@ class SdkConfig:
 def _env(name: str) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else None
+
+
+def normalize_integration_name(name: str) -> str:
+    """``"llama-index"``, ``"Llama_Index"`` and ``"llama_index"`` name the same integration."""
+    return str(name).strip().lower().replace("-", "_")
 
 
 def _check_rate(value: float, source: str) -> float:
@@ -93,6 +99,7 @@ def resolve_config(
     redact: Iterable[Redactor] | None = None,
     detectors: Iterable[str] | None = None,
     instrument: Iterable[str] | None = None,
+    disabled_integrations: Iterable[str] | None = None,
     max_queue_size: int | None = None,
     export_timeout_s: float | None = None,
     schedule_delay_ms: int | None = None,
@@ -143,7 +150,15 @@ def resolve_config(
     if instrument is not None:
         if isinstance(instrument, str):
             raise ValueError("instrument= must be a collection of names such as ('openai', 'anthropic')")
-        instrument_t = tuple(instrument)
+        instrument_t = tuple(normalize_integration_name(n) for n in instrument)
+    disabled: frozenset[str] = frozenset()
+    if disabled_integrations is not None:
+        if isinstance(disabled_integrations, str):
+            raise ValueError("disabled_integrations= must be a collection of names such as ('langchain',)")
+        disabled = frozenset(normalize_integration_name(n) for n in disabled_integrations)
+    elif (raw := _env("SPYGLASS_DISABLED_INTEGRATIONS")) is not None:
+        # Names are checked against the known integrations at install (unknown ones logged there).
+        disabled = frozenset(normalize_integration_name(n) for n in raw.split(",") if n.strip())
     if max_queue_size is not None and max_queue_size < 1:
         raise ValueError(f"max_queue_size must be >= 1, got {max_queue_size}")
     if export_timeout_s is not None and export_timeout_s <= 0:
@@ -162,6 +177,7 @@ def resolve_config(
         redact=callbacks,
         detectors=detector_set,
         instrument=instrument_t,
+        disabled_integrations=disabled,
         max_queue_size=queue,
         max_export_batch_size=min(defaults.max_export_batch_size, queue),
         schedule_delay_ms=schedule_delay_ms if schedule_delay_ms is not None else defaults.schedule_delay_ms,

@@ -12,7 +12,7 @@ import importlib
 import logging
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -31,7 +31,7 @@ class DidNotEnable(Exception):  # noqa: N818 (Sentry's name, kept on purpose)
 @dataclass(frozen=True, slots=True)
 class Patch:
     module: str
-    target: str  # "Class.method"
+    target: str  # "Class.method", or "function" for a module-level function
     wrapper: Wrapper
 
 
@@ -49,10 +49,12 @@ class Integration:
     """Patches one client library. Subclasses set ``identifier``, ``package``, ``min_version``, ``patches``."""
 
     identifier: str = ""
-    package: str = ""
+    package: str = ""  # distribution name, checked with importlib.metadata
+    module: str = ""  # import name whose import triggers the patching ("" = same as package)
     min_version: tuple[int, ...] = ()
 
     def __init__(self) -> None:
+        self.tracer_provider: Any = None  # set before install(); used by instrumentor-based ones
         self._originals: list[tuple[Any, str, Any]] = []
         self._wanted = False
         self._lock = threading.Lock()
@@ -84,11 +86,16 @@ class Integration:
         if _version_tuple(version) < self.min_version:
             wanted = ".".join(map(str, self.min_version))
             raise DidNotEnable(f"{self.package} {version} is older than the supported {wanted}")
+        self._check_requirements()
         self._wanted = True
-        if self.package in sys.modules:
+        module = self.module or self.package
+        if module in sys.modules:
             self._apply()
         else:
-            wrapt.register_post_import_hook(self._on_import, self.package)
+            wrapt.register_post_import_hook(self._on_import, module)
+
+    def _check_requirements(self) -> None:
+        """Raise DidNotEnable when something else this integration needs is missing."""
 
     def _on_import(self, module: Any) -> None:
         try:
@@ -106,9 +113,9 @@ class Integration:
         for patch in self.patches():
             try:
                 module = importlib.import_module(patch.module)
-                owner_name, attr = patch.target.rsplit(".", 1)
+                owner_name, _, attr = patch.target.rpartition(".")
                 owner = module
-                for part in owner_name.split("."):
+                for part in owner_name.split(".") if owner_name else ():
                     owner = getattr(owner, part)
                 original = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
             except (ImportError, AttributeError, KeyError):
@@ -120,7 +127,7 @@ class Integration:
                 continue  # patched by an earlier install that was never undone: do not stack
             setattr(owner, attr, wrapt.FunctionWrapper(original, patch.wrapper))
             self._originals.append((owner, attr, original))
-        if not self._originals:
+        if not self._originals and self.patches():
             logger.warning(
                 "spyglass: %s has none of the expected methods; calls are not traced", self.package
             )
@@ -141,16 +148,28 @@ def _is_ours(obj: Any) -> bool:
 
 def all_integrations() -> dict[str, type[Integration]]:
     from spyglass.sdk.integrations.anthropic import AnthropicIntegration
+    from spyglass.sdk.integrations.frameworks import FRAMEWORK_INTEGRATIONS
     from spyglass.sdk.integrations.openai import OpenAIIntegration
 
-    return {cls.identifier: cls for cls in (OpenAIIntegration, AnthropicIntegration)}
+    classes: tuple[type[Integration], ...] = (
+        OpenAIIntegration,
+        AnthropicIntegration,
+        *FRAMEWORK_INTEGRATIONS,
+    )
+    return {cls.identifier: cls for cls in classes}
 
 
-def install_integrations(names: Sequence[str] | None) -> list[Integration]:
-    """Install the named integrations (``None`` = every installed client, silently skipping absent ones).
+def install_integrations(
+    names: Sequence[str] | None,
+    disabled: Iterable[str] = (),
+    tracer_provider: Any = None,
+) -> list[Integration]:
+    """Install the named integrations minus ``disabled`` (``None`` = every installed client and
+    framework, silently skipping absent ones).
 
     An explicitly named integration that cannot be enabled is logged at WARNING; an unknown
-    name raises ``ValueError`` (programmer error).
+    name in ``names`` raises ``ValueError`` (programmer error). Unknown ``disabled`` names are
+    checked by the caller. Framework integrations instrument with ``tracer_provider``.
     """
     available = all_integrations()
     explicit = names is not None
@@ -158,9 +177,14 @@ def install_integrations(names: Sequence[str] | None) -> list[Integration]:
     unknown = [n for n in wanted if n not in available]
     if unknown:
         raise ValueError(f"unknown integrations {unknown}; known: {sorted(available)}")
+    skip = set(disabled)
     installed: list[Integration] = []
     for name in wanted:
+        if name in skip:
+            logger.debug("spyglass: %s integration disabled", name)
+            continue
         integration = available[name]()
+        integration.tracer_provider = tracer_provider
         try:
             integration.install()
         except DidNotEnable as exc:
