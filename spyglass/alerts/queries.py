@@ -57,13 +57,16 @@ _SPAN_ROW = [
     *(f"{col} AS {dim}" for dim, col in DIMENSION_COLUMNS.items()),
 ]
 
+# A request's cost, tokens and TTFT come from its counted spans (an LLM span wrapping another
+# LLM span of the same call is not counted, as in the ``traces`` rollup); its duration,
+# errors and failures from all of them.
 _TRACE_ROW = [
     "trace_id",
     "MIN(start_time_ns) AS start_time_ns",
     "(MAX(end_time_ns) - MIN(start_time_ns)) / 1e6 AS duration_ms",
-    "MIN(ttft_ms) AS ttft_ms",
-    "SUM(cost_total_usd) AS cost_usd",
-    f"SUM({_TOKENS}) AS tokens",
+    "MIN(ttft_ms) FILTER (WHERE counted) AS ttft_ms",
+    "SUM(cost_total_usd) FILTER (WHERE counted) AS cost_usd",
+    f"SUM({_TOKENS}) FILTER (WHERE counted) AS tokens",
     "BOOL_OR(status = 'error') AS is_error",
     "MAX(error_class) AS error_class",
     "BOOL_OR(refusal) AS refusal",
@@ -117,6 +120,14 @@ def _filter_sql(q: str) -> str | None:
         return n
 
     return predicate.transform(inline).sql("duckdb")
+
+
+def _counted_only(q: str) -> bool:
+    """Span-level rules count counted spans only, unless their filter names ``counted``."""
+    from spyglass.query.compile import COUNTED_FIELD, names_field
+    from spyglass.query.filters import parse
+
+    return not q.strip() or not names_field(parse(q), COUNTED_FIELD)
 
 
 def validate_filter(q: str) -> None:
@@ -227,10 +238,15 @@ def base_rows_sql(
         preds += [f"{d} IS NULL" if v is None else f"{d} = {_lit(v)}" for d, v in (labels or {}).items()]
         cols = _ROLLUP_ROW + (_feedback_columns(project_id, False) if metric.feedback else [])
         return f"SELECT {', '.join(cols)} FROM {TRACES_TABLE} WHERE {' AND '.join(preds)}"
-    where = " AND ".join(span_predicates(rule, project_id, lo_ns, hi_ns, labels))
+    preds = span_predicates(rule, project_id, lo_ns, hi_ns, labels)
     if metric.level == "trace":
+        where = " AND ".join(preds)
         cols = list(_TRACE_ROW) + (_feedback_columns(project_id, True) if metric.feedback else [])
         return f"SELECT {', '.join(cols)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where} GROUP BY trace_id"
+    # one row per LLM call: a wrapper span is left out, as in the metrics API
+    if _counted_only(rule.filter):
+        preds.append("counted")
+    where = " AND ".join(preds)
     return f"SELECT {', '.join(_SPAN_ROW)} FROM {SPANS_TABLE} AS {SPAN_ALIAS} WHERE {where}"
 
 

@@ -61,6 +61,7 @@ SPAN_COLUMNS_BY_FIELD: dict[str, tuple[str, ...]] = {
     "stream": ("is_stream",),
     "operation": ("operation",),
     "agent_name": ("agent_name",),
+    "counted": ("counted",),
 }
 
 # filter field -> traces rollup column, for fields that describe the whole trace
@@ -253,6 +254,29 @@ class Compiler:
                 pattern = glob_to_like(text) if node.glob else glob_to_like(text).replace("%", "\\%")
                 conds.append(ilike(column, self.params.add(pattern)))
         return exp.or_(*conds)
+
+
+COUNTED_FIELD = "counted"
+
+
+def names_field(node: Node | None, name: str) -> bool:
+    """Whether the filter has a condition on the canonical field ``name`` anywhere."""
+    if node is None or isinstance(node, Text):
+        return False
+    if isinstance(node, And | Or):
+        return any(names_field(n, name) for n in node.items)
+    if isinstance(node, Not):
+        return names_field(node.item, name)
+    return node.field.map_name is None and node.field.name == name
+
+
+def counted_only(node: Node | None, alias: str) -> exp.Expr | None:
+    """The condition that keeps span-level figures to one row per LLM call: the counted
+    spans (an LLM span wrapping another LLM span of the same call is left out, see
+    ``spans.counted``). None when the filter asks about ``counted`` itself."""
+    if names_field(node, COUNTED_FIELD):
+        return None
+    return col(COUNTED_FIELD, alias)
 
 
 def compile_filter(

@@ -69,6 +69,7 @@ FIELDS: dict[str, FieldType] = {
     "stream": "bool",
     "operation": "str",
     "agent_name": "str",
+    "counted": "bool",
 }
 
 ALIASES: dict[str, str] = {

@@ -23,6 +23,7 @@ from spyglass.query.compile import (
     Params,
     Scope,
     compile_filter,
+    counted_only,
     scope_condition,
 )
 from spyglass.query.filters import Node
@@ -62,10 +63,14 @@ class Histogram:
 def source(
     level: Level, scope: Scope, node: Node | None, dialect: str, params: Params
 ) -> tuple[exp.Select, str]:
-    """``SELECT … FROM traces t|spans s WHERE <project, time range, filter>`` and the alias."""
+    """``SELECT … FROM traces t|spans s WHERE <project, time range, filter>`` and the alias.
+    Spans are the counted ones (one per LLM call, see ``counted_only``)."""
     alias = TRACE_ALIAS if level == "trace" else SPAN_ALIAS
     table = "traces" if level == "trace" else "spans"
     query = exp.select().from_(exp.to_table(table).as_(alias)).where(scope_condition(alias, scope, params))
+    once = counted_only(node, alias) if level == "span" else None
+    if once is not None:
+        query = query.where(once)
     cond = compile_filter(node, level=level, dialect=dialect, params=params, scope=scope)
     if cond is not None:
         query = query.where(cond)

@@ -32,6 +32,7 @@ from spyglass.query.compile import (
     Scope,
     col,
     compile_filter,
+    counted_only,
     scope_condition,
 )
 from spyglass.query.filters import ALIASES, parse
@@ -199,8 +200,11 @@ def _base_rows(
     params: Params,
     with_feedback: bool = True,
 ) -> exp.Select:
-    """One row per counted unit with columns g0..gN, bucket, and the measures (m_*)."""
-    cond = compile_filter(parse(q), level=level, dialect=dialect, params=params, scope=scope)
+    """One row per counted unit with columns g0..gN, bucket, and the measures (m_*). At span
+    level an LLM span wrapping another LLM span of the same call is not a unit (unless the
+    filter names ``counted``): the call is counted once, with the inner span's figures."""
+    node = parse(q)
+    cond = compile_filter(node, level=level, dialect=dialect, params=params, scope=scope)
     selects: list[exp.Expr] = []
     need_root = False
     if level == "trace":
@@ -237,6 +241,9 @@ def _base_rows(
     else:
         a = SPAN_ALIAS
         src = exp.select().from_(exp.to_table("spans").as_(a)).where(scope_condition(a, scope, params))
+        once = counted_only(node, a)
+        if once is not None:
+            src = src.where(once)
         for i, d in enumerate(dims):
             selects.append(exp.alias_(_span_dimension(d, a, dialect, params), f"g{i}"))
         m = {

@@ -247,11 +247,42 @@ def span_table(spans: Sequence[LlmSpan]) -> pa.Table:
     cols["output_preview"] = list(map(output_preview, spans))
     cols["attributes"] = _map_array(attrs)
     cols["metadata"] = _map_array(metas)
+    # every span counts until the store, which sees the whole trace, marks the wrappers
+    cols["counted"] = pa.repeat(True, len(spans))
     arrays = [
         cols[f.name] if isinstance(cols[f.name], pa.Array) else pa.array(cols[f.name], f.type)
         for f in SPANS_SCHEMA
     ]
     return pa.Table.from_arrays(arrays, schema=SPANS_SCHEMA)
+
+
+LLM_KIND = "llm"
+
+
+def _keys(project: Any, trace: Any, span: Any) -> Any:
+    # hex trace/span ids hold no "/", so the joined key is unambiguous
+    return pc.binary_join_element_wise(project, trace, span, "/")
+
+
+def llm_wrapper_mask(spans: pa.Table) -> pa.ChunkedArray | pa.Array:
+    """True for each LLM span of ``spans`` that has a direct child of kind llm among
+    ``spans`` (a wrapper of that call, see ``SPAN_COLUMNS``' ``counted``), else False."""
+    is_llm = pc.fill_null(pc.equal(spans.column("kind"), LLM_KIND), False)
+    parent, span_id = spans.column("parent_span_id"), spans.column("span_id")
+    # an LLM child names its parent; a span naming itself (corrupt) wraps nothing
+    is_child = pc.and_(is_llm, pc.fill_null(pc.not_equal(parent, span_id), False))
+    if not pc.any(is_child).as_py():
+        return pa.repeat(False, spans.num_rows)
+    project, trace = spans.column("project_id"), spans.column("trace_id")
+    parents = _keys(project.filter(is_child), trace.filter(is_child), parent.filter(is_child))
+    own = _keys(project, trace, span_id)
+    return pc.and_(is_llm, pc.is_in(own, value_set=parents.combine_chunks()))
+
+
+def with_counted(spans: pa.Table, wrappers: pa.ChunkedArray | pa.Array) -> pa.Table:
+    """``spans`` with ``counted`` = not ``wrappers`` (a boolean mask, one per row)."""
+    i = spans.schema.get_field_index("counted")
+    return spans.set_column(i, spans.schema.field(i), pc.invert(wrappers))
 
 
 def payload_table(spans: Sequence[LlmSpan]) -> pa.Table:

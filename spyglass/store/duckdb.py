@@ -24,15 +24,19 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlglot.expressions as exp
 
 from spyglass.model.span import LlmSpan
 from spyglass.store.arrow_batch import (  # noqa: F401  (re-exported: previews, schema)
+    LLM_KIND,
     SpanTables,
     arrow_schema,
     build_tables,
     input_preview,
+    llm_wrapper_mask,
     output_preview,
+    with_counted,
 )
 from spyglass.store.base import Feedback, SpanDataError, StoreError, WriteStats
 from spyglass.store.schema import TABLES, Column
@@ -69,6 +73,10 @@ ERROR_CLASS_SEVERITY = {
 }
 
 
+# DEFAULT of a column added to an existing table (others: NULL = "not reported")
+_COLUMN_DEFAULTS = {("spans", "counted"): "true"}
+
+
 def _ddl(table: str, columns: Sequence[Column]) -> str:
     cols = ", ".join(f"{c.name} {_DUCK_TYPES[c.type]}" for c in columns)
     return f"CREATE TABLE IF NOT EXISTS {table} ({cols})"
@@ -87,7 +95,9 @@ def _severity_case(column: str) -> str:
 
 _CONTEXT_DIMS = ("session_id", "user_id", "tenant_id", "feature", "environment", "release", "service_name")
 
-# Rollup of the touched traces. The root is the earliest parentless span; until it
+# Rollup of the touched traces. Calls, tokens, cost and TTFT come from the counted spans only
+# (an LLM span wrapping another LLM span of the same call is not counted: see ``counted`` in
+# schema.py); span, error and schema-failure counts still count every span. The root is the earliest parentless span; until it
 # arrives, the earliest span whose parent is missing; failing that, the earliest span. So a
 # child never takes over the root's name or input. ``{source}`` holds every span of the
 # traces to roll up: the stored spans of traces that already had spans, or, for traces the
@@ -101,7 +111,7 @@ WITH s AS (
         sp.error_class, sp.start_time_ns, sp.end_time_ns, sp.request_model, sp.response_model,
         sp.provider, sp.prompt_name, sp.prompt_version, sp.input_tokens, sp.output_tokens,
         sp.cache_read_tokens, sp.total_tokens, sp.cost_total_usd, sp.ttft_ms, sp.refusal,
-        sp.schema_valid, sp.tool_status, sp.input_preview, sp.output_preview,
+        sp.schema_valid, sp.tool_status, sp.input_preview, sp.output_preview, sp.counted,
         {dims}
     FROM {source}
 ),
@@ -121,12 +131,13 @@ agg AS (
         count(*) FILTER (WHERE status = 'error') AS error_count,
         count(*) FILTER (WHERE status = 'ok') AS ok_count,
         arg_max(error_class, {severity}) FILTER (WHERE error_class IS NOT NULL) AS worst_error,
-        count(*) FILTER (WHERE kind = 'llm') AS llm_call_count,
-        sum(input_tokens) AS input_tokens,
-        sum(output_tokens) AS output_tokens,
-        sum(cache_read_tokens) AS cache_read_tokens,
-        sum(coalesce(total_tokens, input_tokens + output_tokens, input_tokens, output_tokens)) AS total_tokens,
-        sum(cost_total_usd) AS cost_usd,
+        count(*) FILTER (WHERE kind = 'llm' AND counted) AS llm_call_count,
+        sum(input_tokens) FILTER (WHERE counted) AS input_tokens,
+        sum(output_tokens) FILTER (WHERE counted) AS output_tokens,
+        sum(cache_read_tokens) FILTER (WHERE counted) AS cache_read_tokens,
+        sum(coalesce(total_tokens, input_tokens + output_tokens, input_tokens, output_tokens))
+            FILTER (WHERE counted) AS total_tokens,
+        sum(cost_total_usd) FILTER (WHERE counted) AS cost_usd,
         list_sort(list_distinct(list(request_model))) AS models,
         list_sort(list_distinct(list(response_model))) AS response_models,
         list_sort(list_distinct(list(provider))) AS providers,
@@ -135,7 +146,7 @@ agg AS (
                  ELSE prompt_name || '@' || prompt_version END))) AS prompt_versions,
         list_sort(list_distinct(list(service_name))) AS services,
         {first_dims},
-        arg_min(ttft_ms, start_time_ns) FILTER (WHERE kind = 'llm' AND ttft_ms IS NOT NULL) AS ttft_ms,
+        arg_min(ttft_ms, start_time_ns) FILTER (WHERE kind = 'llm' AND counted AND ttft_ms IS NOT NULL) AS ttft_ms,
         bool_or(refusal) AS refusal,
         count(*) FILTER (WHERE schema_valid = false) AS schema_failure_count,
         count(*) FILTER (WHERE kind = 'tool' AND (tool_status = 'error' OR status = 'error')) AS tool_error_count,
@@ -211,6 +222,71 @@ class DuckDBStore:
         self._closed = False
         for table, columns in TABLES.items():
             self._con.execute(_ddl(table, columns))
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a data dir created by an earlier version up to ``TABLES``: add the columns
+        it lacks (at the end, where ``TABLES`` lists them). ``spans.counted`` is then
+        derived for the stored spans and the rollups of the traces it changes recomputed."""
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            added: list[tuple[str, str]] = []
+            for table, columns in TABLES.items():
+                have = {
+                    r[0]
+                    for r in con.execute(
+                        """SELECT column_name FROM information_schema.columns
+                           WHERE table_name = $t AND table_schema = current_schema()""",
+                        {"t": table},
+                    ).fetchall()
+                }
+                for c in columns:
+                    if c.name not in have:
+                        default = _COLUMN_DEFAULTS.get((table, c.name), "NULL")
+                        con.execute(
+                            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {c.name} {_DUCK_TYPES[c.type]} "
+                            f"DEFAULT {default}"
+                        )
+                        added.append((table, c.name))
+            if ("spans", "counted") in added:
+                self._mark_stored_wrappers(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _mark_stored_wrappers(con: duckdb.DuckDBPyConnection) -> None:
+        """Every stored LLM span with a direct LLM child is a wrapper; recompute the rollup of
+        the traces holding one (once, when ``counted`` is added to an existing data dir)."""
+        con.execute(
+            """CREATE TEMP TABLE _wrapped AS
+               SELECT DISTINCT c.project_id, c.trace_id, c.parent_span_id AS span_id
+               FROM spans c JOIN spans p ON p.project_id = c.project_id AND p.trace_id = c.trace_id
+                   AND p.span_id = c.parent_span_id
+               WHERE c.kind = 'llm' AND p.kind = 'llm' AND c.parent_span_id <> c.span_id"""
+        )
+        try:
+            con.execute(
+                """UPDATE spans SET counted = false FROM _wrapped w
+                   WHERE spans.project_id = w.project_id AND spans.trace_id = w.trace_id
+                     AND spans.span_id = w.span_id AND spans.kind = 'llm'"""
+            )
+            con.execute("CREATE TEMP TABLE _existing AS SELECT DISTINCT project_id, trace_id FROM _wrapped")
+            row = con.execute(
+                """SELECT min(start_time_ns), max(greatest(start_time_ns, end_time_ns)) FROM spans
+                   SEMI JOIN _existing k ON spans.project_id = k.project_id AND spans.trace_id = k.trace_id"""
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                con.execute(
+                    """DELETE FROM traces USING _existing k
+                       WHERE traces.project_id = k.project_id AND traces.trace_id = k.trace_id"""
+                )
+                con.execute(_ROLLUP_EXISTING_SQL, {"lo": int(row[0]), "hi": int(row[1])})
+        finally:
+            con.execute("DROP TABLE IF EXISTS _wrapped")
+            con.execute("DROP TABLE IF EXISTS _existing")
 
     # ---- writes -------------------------------------------------------------------------
 
@@ -233,6 +309,9 @@ class DuckDBStore:
             first.setdefault(key, i)
         if len(first) < tables.num_rows:
             tables = tables.take(list(first.values()))
+        # LLM spans wrapping an LLM child of this batch are not counted (the rest of each
+        # trace is looked at in the transaction: _link_across_batches)
+        tables = SpanTables(with_counted(tables.spans, llm_wrapper_mask(tables.spans)), tables.payloads)
         touched_keys = dict.fromkeys((p, t) for p, t, _ in first)
         touched = pa.table(
             {
@@ -286,14 +365,17 @@ class DuckDBStore:
                         if dup_rows:
                             dups = set(dup_rows)
                             keep = pa.array([k not in dups for k in first])
-                            con.unregister("_batch_spans")
+                            tables = SpanTables(tables.spans.filter(keep), tables.payloads.filter(keep))
                             con.unregister("_batch_payloads")
-                            con.register("_batch_spans", tables.spans.filter(keep))
-                            con.register("_batch_payloads", tables.payloads.filter(keep))
+                            con.register("_batch_payloads", tables.payloads)
                             dup_count = len(dups)
+                        linked = self._link_across_batches(con, tables.spans, existing, lo, hi)
+                        if linked is not tables.spans or dup_rows:
+                            con.unregister("_batch_spans")
+                            con.register("_batch_spans", linked)
                     inserted = len(first) - dup_count
                     if inserted:
-                        con.execute("INSERT INTO spans SELECT * FROM _batch_spans")
+                        con.execute("INSERT INTO spans BY NAME SELECT * FROM _batch_spans")
                         con.execute("INSERT INTO span_payloads SELECT * FROM _batch_payloads")
                         if existing:
                             con.execute(
@@ -326,6 +408,56 @@ class DuckDBStore:
         stats.traces_touched = len(touched_keys) if inserted else 0
         stats.seconds = time.perf_counter() - t0
         return stats
+
+    @staticmethod
+    def _link_across_batches(
+        con: duckdb.DuckDBPyConnection, spans: pa.Table, existing: list[Any], lo: int, hi: int
+    ) -> pa.Table:
+        """The batch's LLM spans in traces that already have stored spans, linked to those:
+        a stored LLM child makes a batch span a wrapper (returned ``spans`` has it not
+        counted), a batch LLM child makes a stored span one (UPDATE, before the insert).
+        Returns ``spans`` itself when nothing changed. Within ``[lo, hi]`` (``_existing_range``)."""
+        is_llm = pc.fill_null(pc.equal(spans.column("kind"), LLM_KIND), False)
+        if not pc.any(is_llm).as_py():
+            return spans
+        in_trace = pc.binary_join_element_wise(spans.column("project_id"), spans.column("trace_id"), "/")
+        old_traces = pa.array([f"{p}/{t}" for p, t in existing], pa.string())
+        mask = pc.and_(is_llm, pc.is_in(in_trace, value_set=old_traces))
+        if not pc.any(mask).as_py():
+            return spans
+        llm = spans.filter(mask).select(["project_id", "trace_id", "span_id", "parent_span_id"])
+        con.register("_batch_llm", llm)
+        try:
+            parents = con.execute(
+                """SELECT DISTINCT s.project_id || '/' || s.trace_id || '/' || s.parent_span_id
+                   FROM spans s SEMI JOIN _batch_llm b ON s.project_id = b.project_id
+                       AND s.trace_id = b.trace_id AND s.parent_span_id = b.span_id
+                   WHERE s.kind = 'llm' AND s.start_time_ns BETWEEN $lo AND $hi""",
+                {"lo": lo, "hi": hi},
+            ).fetchall()
+            # a stored parent is only possible for a child whose parent is not in the batch
+            own = pc.binary_join_element_wise(
+                spans.column("project_id"), spans.column("trace_id"), spans.column("span_id"), "/"
+            )
+            named = pc.binary_join_element_wise(
+                llm.column("project_id"), llm.column("trace_id"), llm.column("parent_span_id"), "/"
+            )
+            if not pc.all(pc.fill_null(pc.is_in(named, value_set=own.combine_chunks()), True)).as_py():
+                con.execute(
+                    """UPDATE spans SET counted = false
+                       FROM (SELECT DISTINCT project_id, trace_id, parent_span_id FROM _batch_llm
+                             WHERE parent_span_id <> span_id) b
+                       WHERE spans.project_id = b.project_id AND spans.trace_id = b.trace_id
+                         AND spans.span_id = b.parent_span_id AND spans.kind = 'llm' AND spans.counted
+                         AND spans.start_time_ns BETWEEN $lo AND $hi""",
+                    {"lo": lo, "hi": hi},
+                )
+        finally:
+            con.unregister("_batch_llm")
+        if not parents:
+            return spans
+        wrapped = pc.is_in(own, value_set=pa.array([r[0] for r in parents], pa.string()))
+        return with_counted(spans, pc.or_(pc.invert(spans.column("counted")), wrapped))
 
     @staticmethod
     def _existing_range(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:

@@ -8,7 +8,8 @@ Layout (why it is split this way):
 
 * ``spans``: one row per span with scalar canonical fields, metrics, context dimensions,
   short input/output previews and the attributes as a string->string map. Small and
-  columnar so list/filter/metric queries scan little. No large text here.
+  columnar so list/filter/metric queries scan little. No large text here. ``counted``
+  marks the one LLM span of a nesting that counts as the call (see ``SPAN_COLUMNS``).
 * ``span_payloads``: the large content (messages, documents, tool args/results, events,
   resource attributes, typed attributes) keyed like ``spans``, so each class can get its
   own retention later and scans of ``spans`` never read prompt text.
@@ -100,6 +101,11 @@ SPAN_COLUMNS: tuple[Column, ...] = (
     Column("output_preview", "text"),
     Column("attributes", "str_map"),
     Column("metadata", "str_map"),
+    # False for an LLM span that wraps another LLM span describing the same call (its direct
+    # child of kind llm): calls, tokens, cost and TTFT count the innermost span only. True for
+    # every other span. Maintained by the store on write (see DuckDBStore, docs/ingest.md).
+    # Last, so a data dir created before it gets it by ALTER TABLE … ADD COLUMN in place.
+    Column("counted", "bool"),
 )
 
 PAYLOAD_COLUMNS: tuple[Column, ...] = (

@@ -9,6 +9,7 @@ import orjson
 import pyarrow as pa
 import pytest
 
+from spyglass.model.span import SpanKind
 from spyglass.store.arrow_batch import MAP_VALUE_CHARS, SpanTables, build_tables
 from spyglass.store.duckdb import DuckDBStore
 from tests.store.spans import chat, make_span
@@ -54,13 +55,19 @@ def test_write_tables_stores_what_write_batch_stores(tmp_path: Path) -> None:
 def test_batch_mixing_new_and_stored_traces_rolls_up_both(tmp_path: Path) -> None:
     store = DuckDBStore(tmp_path)
     try:
-        store.write_batch([make_span(1, 1, name="root-1", input_tokens=10)])
+        store.write_batch([make_span(1, 1, name="root-1", kind=SpanKind.CHAIN, input_tokens=10)])
         parts = [
             build_tables(
-                [make_span(1, 2, 1, input_tokens=5), make_span(2, 1, name="root-2", input_tokens=7)]
+                [
+                    make_span(1, 2, 1, input_tokens=5),
+                    make_span(2, 1, name="root-2", kind=SpanKind.CHAIN, input_tokens=7),
+                ]
             ),
             build_tables(
-                [make_span(1, 1, name="root-1", input_tokens=10), make_span(2, 2, 1, input_tokens=1)]
+                [
+                    make_span(1, 1, name="root-1", kind=SpanKind.CHAIN, input_tokens=10),
+                    make_span(2, 2, 1, input_tokens=1),
+                ]
             ),
         ]
         stats = store.write_tables(SpanTables.concat(parts))

@@ -80,7 +80,8 @@ def test_round_trip_of_every_canonical_field(store: SpanStore) -> None:
 
 def test_resent_spans_are_deduplicated_not_double_counted(store: SpanStore) -> None:
     batch = [
-        make_span(1, 1, name="root", input_tokens=10, cost_total_usd=1.0),
+        # the root is not an LLM span: an LLM span over LLM spans would be their wrapper
+        make_span(1, 1, name="root", kind=SpanKind.CHAIN, input_tokens=10, cost_total_usd=1.0),
         make_span(1, 2, 1, input_tokens=5),
     ]
     assert store.write_batch(batch).inserted == 2
@@ -154,7 +155,7 @@ def test_trace_spread_over_batches_and_services(store: SpanStore) -> None:
             make_span(1, 3, 2, start_ms=150, service_name="tools", kind=SpanKind.TOOL, tool_name="t", tool_status="error", status=StatusCode.ERROR, error_class=ErrorClass.TOOL_ERROR),
         ]
     )  # fmt: skip
-    store.write_batch([make_span(1, 4, 2, start_ms=300, service_name="bot", request_model="claude", response_model="claude-x", input_tokens=1, output_tokens=1, cost_total_usd=0.25, ttft_ms=9.0)])  # fmt: skip
+    store.write_batch([make_span(1, 4, 1, start_ms=300, service_name="bot", request_model="claude", response_model="claude-x", input_tokens=1, output_tokens=1, cost_total_usd=0.25, ttft_ms=9.0)])  # fmt: skip
     detail = get_trace(store, "p1", trace_id(1))
     assert detail is not None
     s = detail.summary

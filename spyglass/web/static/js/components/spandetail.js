@@ -102,6 +102,7 @@ export function spanDetail(s, feedback, traceStartNs) {
     ['Finish reason', s.finish_reason], ['Streaming', s.is_stream === null || s.is_stream === undefined ? null : String(s.is_stream)],
     ['Time to first token', fmt.isNum(s.ttft_ms) ? fmt.ms(s.ttft_ms) : null],
     ['Tokens', tokenLine(s)], ['Cost', costLine(s)],
+    ['Counted', s.counted === false ? 'no: wraps an LLM span of the same call, which is counted' : null],
     ['Refusal', s.refusal ? 'yes' : null], ['Schema valid', s.schema_valid === null || s.schema_valid === undefined ? null : String(s.schema_valid)],
     ['Prompt', s.prompt_name ? `${s.prompt_name}${s.prompt_version ? ` @ ${s.prompt_version}` : ''}` : s.prompt_version],
     ['Agent', s.agent_name], ['Tool', s.tool_name], ['Tool status', s.tool_status],

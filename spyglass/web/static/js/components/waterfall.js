@@ -96,6 +96,7 @@ export function waterfall(host, spans, { selectedId, onSelect }) {
       toggle, kindBadge(s.kind), h('span', { class: 'wf-name', title: s.name, text: s.name }),
       failed ? h('span', { class: 'tag tag-error', text: s.error_class || 'error' }) : null,
       s.span_id === model.slowestId ? h('span', { class: 'tag tag-slow', text: 'slowest' }) : null,
+      s.counted === false ? h('span', { class: 'muted small wf-wrapper', title: 'Another LLM span describes the same call: its calls, tokens and cost are counted there', text: 'wrapper: counted in its child' }) : null,
       r.children && collapsed.has(s.span_id) ? h('span', { class: 'muted small', text: `+${r.children}` }) : null),
     h('div', { class: 'wf-track' },
       h('div', { class: `wf-bar kindbar-${KIND_STYLE[s.kind] ? s.kind : 'other'}${failed ? ' bar-error' : ''}`, style: { left: `${left}%`, width: `${width}%` } }),
