@@ -144,9 +144,6 @@ def test_langgraph_agent_is_one_trace_with_the_provider_span_inside_the_framewor
         assert span["release"] == "r-fw", span
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the server counts every LLM span until it counts only the innermost of a nesting"
-)
 def test_langgraph_agent_trace_counts_each_call_once(
     server: RunningServer, fake: FakeLLMServer, sdk: None
 ) -> None:
