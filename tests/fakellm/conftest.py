@@ -17,7 +17,11 @@ def fake() -> Iterator[FakeLLMServer]:
             cached_share=0.5,
             cache_write_share=0.25,
             reasoning_share=0.2,
-            snapshots={"gpt-4o-mini": "gpt-4o-mini-2024-07-18", "claude-*": "claude-fake-20260101"},
+            snapshots={
+                "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
+                "claude-*": "claude-fake-20260101",
+                "gemini-2.5-flash": "gemini-2.5-flash-preview-09-2025",
+            },
         ),
     )
     with FakeLLMServer(scenario) as server:
