@@ -1,7 +1,7 @@
-"""A scripted OpenAI- and Anthropic-compatible provider (``spyglass fake-llm``).
+"""A scripted OpenAI-, Anthropic- and Gemini-compatible provider (``spyglass fake-llm``).
 
-Used by our tests, by benchmarks and by ``spyglass demo``: the real ``openai`` and
-``anthropic`` SDKs talk to it over HTTP, and a :class:`Scenario` decides latencies,
+Used by our tests, by benchmarks and by ``spyglass demo``: the real ``openai``,
+``anthropic`` and ``google-genai`` SDKs talk to it over HTTP, and a :class:`Scenario` decides latencies,
 errors, refusals, snapshots and output shapes, reproducibly under a seed.
 """
 

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from spyglass.fakellm import anthropic_api, openai_api
+from spyglass.fakellm import anthropic_api, gemini_api, openai_api
 from spyglass.fakellm.scenario import ScenarioError, behaviour_from_dict, scenario_from_dict, scenario_to_dict
 from spyglass.fakellm.state import ProviderState
 
@@ -28,6 +28,7 @@ def create_app(state: ProviderState) -> FastAPI:
     app = FastAPI(title="Spyglass fake LLM provider", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(openai_api.build_router(state))
     app.include_router(anthropic_api.build_router(state))
+    app.include_router(gemini_api.build_router(state))
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Run the fake provider: in-process (tests, demo) or as a CLI process.
 
 :class:`FakeLLMServer` serves the app with a real uvicorn server on 127.0.0.1 in a
-daemon thread, so the real ``openai``/``anthropic`` SDKs talk to it over HTTP::
+daemon thread, so the real ``openai``/``anthropic``/``google-genai`` SDKs talk to it over HTTP::
 
     with FakeLLMServer(scenario) as fake:
         client = openai.OpenAI(base_url=fake.openai_base_url, api_key="sk-test")
@@ -57,6 +57,12 @@ class FakeLLMServer:
     @property
     def anthropic_base_url(self) -> str:
         """What ``anthropic.Anthropic(base_url=...)`` expects (without ``/v1``)."""
+        return self.url
+
+    @property
+    def gemini_base_url(self) -> str:
+        """What ``genai.Client(http_options=HttpOptions(base_url=...))`` expects (the root;
+        the SDK appends ``/{api_version}/models/...``)."""
         return self.url
 
     def _run(self) -> None:

@@ -32,6 +32,9 @@ INPUT = "spyglass.input"
 OUTPUT = "spyglass.output"
 OUTPUT_JSON_SCHEMA = "spyglass.output.json_schema"
 ERROR_CLASS = "spyglass.error.class"
+# The app declared the model self-hosted (init(self_hosted_models=...)): no per-token price,
+# so ingest records cost 0 instead of "unknown".
+SELF_HOSTED = "spyglass.self_hosted"
 # True when the SDK never saw the response body (a raw response the app did not read through
 # the response object): response model, tokens and output are then absent, not zero.
 RESPONSE_UNOBSERVED = "spyglass.response.unobserved"

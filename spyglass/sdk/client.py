@@ -11,10 +11,12 @@ Contract:
 from __future__ import annotations
 
 import atexit
+import fnmatch
 import logging
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from opentelemetry import trace
@@ -165,6 +167,7 @@ def init(
     schedule_delay_ms: int | None = None,
     max_content_chars: int | None = None,
     headers: Mapping[str, str] | None = None,
+    self_hosted_models: Iterable[str] | None = None,
     exporter: SpanExporter | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> SdkConfig:
@@ -176,7 +179,10 @@ def init(
 
     Every argument falls back to its ``SPYGLASS_*`` environment variable, then a default.
     ``exporter`` replaces the OTLP/HTTP exporter (tests, custom transports); it still goes
-    through redaction, batching and counting. Returns the effective configuration.
+    through redaction, batching and counting. ``self_hosted_models`` (names or globs, e.g.
+    ``["llama3.1:*", "meta-llama/*"]``) marks calls to those models as served by your own
+    hardware, which ingest prices at 0 instead of "unknown" (docs/sdk.md, "Self-hosted
+    models"). Returns the effective configuration.
     Raises ``ValueError`` for invalid arguments; never for environment values.
     """
     global _state, _atexit_registered
@@ -206,6 +212,7 @@ def init(
             schedule_delay_ms=schedule_delay_ms,
             max_content_chars=max_content_chars,
             headers=headers,
+            self_hosted_models=self_hosted_models,
         )
         from spyglass.sdk.integrations.base import all_integrations, install_integrations
 
@@ -260,6 +267,19 @@ def get_config() -> SdkConfig | None:
 def capture_mode() -> CaptureMode:
     state = _state
     return state.config.capture if state is not None else CaptureMode.REDACTED
+
+
+def is_self_hosted(model: str) -> bool:
+    """Whether ``init(self_hosted_models=...)`` declared ``model`` (a name or glob match)."""
+    state = _state
+    if state is None or not state.config.self_hosted_models:
+        return False
+    return _matches_any(state.config.self_hosted_models, model)
+
+
+@lru_cache(maxsize=256)
+def _matches_any(patterns: tuple[str, ...], model: str) -> bool:
+    return any(fnmatch.fnmatchcase(model, p) for p in patterns)
 
 
 def max_content_chars() -> int:

@@ -49,6 +49,8 @@ class SdkConfig:
     export_timeout_s: float = 3.0
     max_content_chars: int = 32_000
     headers: Mapping[str, str] = field(default_factory=dict)
+    # model-name globs served by the app's own servers (vLLM, Ollama …): cost 0, not unknown
+    self_hosted_models: tuple[str, ...] = ()
 
     @property
     def traces_url(self) -> str:
@@ -105,6 +107,7 @@ def resolve_config(
     schedule_delay_ms: int | None = None,
     max_content_chars: int | None = None,
     headers: Mapping[str, str] | None = None,
+    self_hosted_models: Iterable[str] | None = None,
 ) -> SdkConfig:
     """Merge arguments, ``SPYGLASS_*`` environment and defaults into a validated config."""
     from spyglass.sdk.redact import BUILTIN_DETECTORS  # local: keep config import-light
@@ -159,6 +162,12 @@ def resolve_config(
     elif (raw := _env("SPYGLASS_DISABLED_INTEGRATIONS")) is not None:
         # Names are checked against the known integrations at install (unknown ones logged there).
         disabled = frozenset(normalize_integration_name(n) for n in raw.split(",") if n.strip())
+    if self_hosted_models is not None:
+        if isinstance(self_hosted_models, str):
+            raise ValueError("self_hosted_models= must be a collection of model names or globs, not a string")
+        hosted = tuple(str(m) for m in self_hosted_models if str(m).strip())
+    else:  # SPYGLASS_SELF_HOSTED_MODELS="llama3.1:*,meta-llama/*"
+        hosted = tuple(m.strip() for m in (_env("SPYGLASS_SELF_HOSTED_MODELS") or "").split(",") if m.strip())
     if max_queue_size is not None and max_queue_size < 1:
         raise ValueError(f"max_queue_size must be >= 1, got {max_queue_size}")
     if export_timeout_s is not None and export_timeout_s <= 0:
@@ -184,4 +193,5 @@ def resolve_config(
         export_timeout_s=export_timeout_s or defaults.export_timeout_s,
         max_content_chars=max_content_chars or defaults.max_content_chars,
         headers=dict(headers or {}),
+        self_hosted_models=hosted,
     )

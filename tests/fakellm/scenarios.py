@@ -17,7 +17,11 @@ def fast_scenario(seed: int, **behaviour: Any) -> Scenario:
         "cached_share": 0.5,
         "cache_write_share": 0.25,
         "reasoning_share": 0.2,
-        "snapshots": {"gpt-4o-mini": GPT_4O_MINI_SNAPSHOT, "claude-*": "claude-fake-20260101"},
+        "snapshots": {
+            "gpt-4o-mini": GPT_4O_MINI_SNAPSHOT,
+            "claude-*": "claude-fake-20260101",
+            "gemini-2.5-flash": "gemini-2.5-flash-preview-09-2025",
+        },
         **behaviour,
     }
     return Scenario(seed=seed, defaults=Behaviour(**fields))

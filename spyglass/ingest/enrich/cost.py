@@ -10,6 +10,9 @@
 - Historic prices: the price in force at the span's start time is used.
 - Unknown model -> cost stays ``None`` (not 0); never raises. A cost the source reported
   (OpenInference ``llm.cost.*``) is kept.
+- Self-hosted: a span marked ``spyglass.self_hosted`` (the app declared the model, see
+  docs/sdk.md) costs 0; a span whose provider is an unknown server's address
+  (enrich/endpoint.py) stays ``None`` whatever its model is called.
 
 Speed: genai-prices' ``calc_price`` costs ~90 µs, too much for the hot path. For prices
 without tiers, cost is linear in the token counts, so the per-token rates are derived once
@@ -24,11 +27,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from genai_prices import Usage, data_snapshot
 from genai_prices.types import ModelInfo, ModelPrice, Provider, TieredPrices
 
+from spyglass.ingest.normalize.values import as_bool
 from spyglass.model import LlmSpan
+from spyglass.model import attributes as A
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +76,29 @@ PROVIDER_IDS: dict[str, str] = {
 }
 
 _PER = 1_000_000
+
+
+def endpoint_host(attributes: dict[str, Any]) -> str | None:
+    """The host a call went to (``server.address``, or the host of OpenLLMetry's
+    ``gen_ai.openai.api_base``), lowercased, or None when the span does not say."""
+    host = attributes.get("server.address")
+    if not isinstance(host, str) or not host:
+        base = attributes.get("gen_ai.openai.api_base")
+        if not isinstance(base, str) or "//" not in base:
+            return None
+        try:
+            host = urlsplit(base).hostname
+        except ValueError:
+            return None
+        if not host:
+            return None
+    return host.strip().lower().rstrip(".")
+
+
+def is_unknown_endpoint(span: LlmSpan) -> bool:
+    """The provider is the address of a server no price list knows (enrich/endpoint.py
+    named it so): its model names say nothing about what it costs."""
+    return span.provider is not None and span.provider == endpoint_host(span.attributes)
 
 
 @lru_cache(maxsize=4096)
@@ -168,6 +197,8 @@ class CostEnricher:
     def matches(self, span: LlmSpan) -> bool:
         if span.cost_total_usd is not None:
             return False
+        if A.SELF_HOSTED in span.attributes:
+            return True
         if span.cost_input_usd is not None or span.cost_output_usd is not None:
             return True
         return (span.input_tokens is not None or span.output_tokens is not None) and (
@@ -175,6 +206,10 @@ class CostEnricher:
         )
 
     def apply(self, span: LlmSpan) -> None:
+        if as_bool(span.attributes.get(A.SELF_HOSTED)):
+            # declared by the app: its own hardware, no per-token price (docs/sdk.md)
+            span.cost_input_usd = span.cost_output_usd = span.cost_total_usd = 0.0
+            return
         if span.cost_input_usd is not None or span.cost_output_usd is not None:
             # The source priced it (OpenInference llm.cost.*) but sent no total.
             span.cost_total_usd = (span.cost_input_usd or 0.0) + (span.cost_output_usd or 0.0)
@@ -187,6 +222,8 @@ class CostEnricher:
             span.cache_write_tokens or 0,
             when,
         )
+        if is_unknown_endpoint(span):
+            return  # unknown, not guessed from another provider's price for the same name
         result = None
         for model in (span.response_model, span.request_model):
             if model:

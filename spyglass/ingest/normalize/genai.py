@@ -118,12 +118,12 @@ class GenAiNormalizer:
         elif "gen_ai.request.model" in a or "gen_ai.response.model" in a:
             span.kind = SpanKind.LLM
 
-        provider = as_str(a.get("gen_ai.provider.name"))
-        if provider is None and (system := as_str(a.get("gen_ai.system"))) is not None:
-            low = system.lower()
-            provider = _OLD_PROVIDERS.get(low, low)
+        provider = as_str(a.get("gen_ai.provider.name")) or as_str(a.get("gen_ai.system"))
         if provider is not None:
-            span.provider = provider
+            # old ids also arrive as gen_ai.provider.name (the OTel google-genai instrumentation
+            # sends "gemini"): one id per provider, whichever generation named it
+            low = provider.lower()
+            span.provider = _OLD_PROVIDERS.get(low, low)
         if (v := as_str(a.get("gen_ai.request.model"))) is not None:
             span.request_model = v
         if (v := as_str(a.get("gen_ai.response.model"))) is not None:

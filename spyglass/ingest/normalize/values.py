@@ -185,6 +185,8 @@ _FINISH_REASONS = {
     "blocklist": "content_filter",
     "prohibited_content": "content_filter",
     "spii": "content_filter",
+    "image_safety": "content_filter",
+    "image_prohibited_content": "content_filter",
     "refusal": "content_filter",
     "guardrail_intervened": "content_filter",
     "error": "error",
@@ -198,6 +200,8 @@ def normalize_finish_reason(v: Any) -> str | None:
     if s is None:
         return None
     low = s.strip().lower()
+    if low.startswith("finishreason."):  # a Python enum's str(), as some instrumentations send it
+        low = low[13:]
     return _FINISH_REASONS.get(low, low) or None
 
 

@@ -97,6 +97,8 @@ class CallRecorder:
         }
         if request_model:
             attrs[A.GEN_AI_REQUEST_MODEL] = request_model
+            if client.is_self_hosted(request_model):
+                attrs[A.SELF_HOSTED] = True
         for key, value in attributes.items():
             if value is not None:
                 attrs[key] = value
