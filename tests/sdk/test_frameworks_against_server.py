@@ -241,3 +241,34 @@ def test_llama_index_query_over_an_in_memory_index(
     wrappers = [s for s in trace["spans"] if s["kind"] == "llm" and s is not counted[0]]
     assert wrappers and all(not s["input_tokens"] for s in wrappers)  # framework spans: no tokens here
     assert all(s["session_id"] == "sess-fw" for s in trace["spans"])
+
+
+def test_google_genai_plain_and_streamed_are_counted_calls_with_cost(
+    server: RunningServer, fake: FakeLLMServer, sdk: None
+) -> None:
+    """google-genai through the OpenInference instrumentor spyglass.init() turns on, against
+    the fake provider's Gemini routes: each call one counted LLM span in the request's trace,
+    with tokens, a Gemini price and the request context."""
+    from google import genai
+    from google.genai import types
+
+    client = genai.Client(api_key="g-test", http_options=types.HttpOptions(base_url=fake.gemini_base_url))
+    with spyglass.context(**CONTEXT), spyglass.span("gemini request", kind="workflow"):
+        trace_id = spyglass.current_trace_id()
+        plain = client.models.generate_content(model="gemini-2.5-flash", contents="Where is order A1?")
+        streamed = "".join(
+            chunk.text or ""
+            for chunk in client.models.generate_content_stream(model="gemini-2.5-flash", contents="And B2?")
+        )
+    assert plain.text and streamed and trace_id is not None
+    trace = fetch_trace(server, trace_id, min_spans=3)
+    counted = counted_llm_spans(trace)
+    assert len(counted) == 2, [(s["name"], s["kind"]) for s in trace["spans"]]
+    for span in counted:
+        assert span["counted"] is True
+        assert span["input_tokens"] and span["output_tokens"], span
+        assert span["cost_total_usd"] and span["cost_total_usd"] > 0, span
+        assert (span["request_model"] or "").startswith("gemini-2.5-flash"), span
+        assert span["tenant_id"] == "acme" and span["prompt_version"] == "v7", span
+    assert trace["summary"]["llm_call_count"] == 2
+    assert trace["summary"]["cost_usd"] == pytest.approx(sum(s["cost_total_usd"] for s in counted))
