@@ -73,3 +73,29 @@ def test_outlier_tabs(page: Any, ui_server: Any) -> None:
         page.click(f"#outliers .tab[data-key='{key}']")
         page.wait_for_selector(f"#outliers .tab.active[data-key='{key}']")
         page.wait_for_selector("#outliers .outlier-body table tbody tr", timeout=10_000)
+
+
+def test_kpi_delta_over_a_nearly_empty_previous_period_shows_no_percentage(page: Any, ui_server: Any) -> None:
+    """The dashboard's own delta and money formatting, run in Chromium on the served modules."""
+    open_page(page, "/")
+    result = page.evaluate(
+        """async () => {
+          const d = await import('/ui/static/js/pages/dashboard.js');
+          const f = await import('/ui/static/js/format.js');
+          const requests = d.KPIS.find((k) => k.id === 'requests');
+          const cost = d.KPIS.find((k) => k.id === 'p95-cost');
+          const cur = { count: 2415, cost_usd: { p95: 0.0042 } };
+          return {
+            few: d.deltaText(requests, cur, { count: 1, cost_usd: { p95: 0.001 } }).text,
+            none: d.deltaText(requests, cur, { count: 0, cost_usd: {} }).text,
+            enough: d.deltaText(requests, cur, { count: 2000, cost_usd: { p95: 0.004 } }).text,
+            costFew: d.deltaText(cost, cur, { count: 3, cost_usd: { p95: 0.0000016 } }).text,
+            money: [1.6e-7, 0.0000016, 0.00042, 0.0042, 0.042, 4.2, 420].map(f.usd),
+          };
+        }"""
+    )
+    assert result["few"] == "previous: 1 (1 requests, too few to compare)" and "%" not in result["few"]
+    assert result["none"] == "no previous data"
+    assert result["enough"] == "▲ +20.8% vs previous"
+    assert result["costFew"] == "previous: 1.6 µ$ (3 requests, too few to compare)"
+    assert result["money"] == ["0.16 µ$", "1.6 µ$", "420 µ$", "$0.0042", "$0.042", "$4.2", "$420"]

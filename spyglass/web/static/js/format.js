@@ -28,8 +28,10 @@ export function usd(v) {
   if (a >= 100) return `$${nf0.format(v)}`;
   if (a >= 1) return `$${nf2.format(v)}`;
   if (a >= 0.01) return `$${v.toFixed(3)}`;
-  // two significant digits, never exponent notation: $0.00000016 reads better than $1.6e-7
-  return `$${v.toFixed(Math.min(12, Math.ceil(-Math.log10(a)) + 1))}`;
+  if (a >= 0.001) return `$${v.toFixed(4)}`;
+  // below a tenth of a cent, millionths of a dollar: "0.16 µ$" reads better than $0.00000016
+  const micro = v * 1e6;
+  return `${Math.abs(micro) >= 10 ? nf0.format(micro) : Math.abs(micro) >= 1 ? nf1.format(micro) : nf2.format(micro)} µ$`;
 }
 
 export function pct(v, digits = 1) {

@@ -25,19 +25,36 @@ const KPIS = [
   { id: 'pass-rate', label: 'Positive feedback', value: positiveRate, format: (v) => fmt.pct(v, 1), goodWhenUp: true },
 ];
 
-function deltaEl(spec, cur, prev) {
-  if (prev === undefined) return h('span', { class: 'delta muted' }, 'vs previous period…');
+// A change against a previous period with fewer requests than this is noise ("+241400 %"):
+// the card shows the previous value itself instead of a percentage.
+export const MIN_PREVIOUS_REQUESTS = 30;
+
+/** The KPI's change against the previous period as {text, tone}; tone: good / bad / '' / muted. */
+export function deltaText(spec, cur, prev) {
+  if (prev === undefined) return { text: 'vs previous period…', tone: 'muted' };
   const v = spec.value(cur);
   const p = spec.value(prev);
+  const before = (prev && prev.count) || 0;
+  if (before === 0) return { text: 'no previous data', tone: 'muted' };
+  if (before < MIN_PREVIOUS_REQUESTS) {
+    return { text: `previous: ${spec.format(p)} (${before} requests, too few to compare)`, tone: 'muted' };
+  }
   const rate = spec.id === 'error-rate' || spec.id === 'pass-rate';
   const ch = rate ? (fmt.isNum(v) && fmt.isNum(p) ? v - p : null) : fmt.change(v, p); // rates: change in points
-  if (ch === null) return h('span', { class: 'delta muted' }, 'no previous data');
+  if (ch === null) return { text: 'no previous data', tone: 'muted' };
   const up = ch > 0;
   const flat = Math.abs(ch) < 1e-9;
   const good = spec.goodWhenUp === null || flat ? null : (up === spec.goodWhenUp);
   const text = rate ? `${up ? '+' : ''}${(ch * 100).toFixed(2)} pts` : `${up ? '+' : ''}${(ch * 100).toFixed(1)}%`;
-  return h('span', { class: `delta ${good === null ? '' : good ? 'good' : 'bad'}` }, `${flat ? '→' : up ? '▲' : '▼'} ${text} vs previous`);
+  return { text: `${flat ? '→' : up ? '▲' : '▼'} ${text} vs previous`, tone: good === null ? '' : good ? 'good' : 'bad' };
 }
+
+function deltaEl(spec, cur, prev) {
+  const d = deltaText(spec, cur, prev);
+  return h('span', { class: `delta ${d.tone}`.trim() }, d.text);
+}
+
+export { KPIS };
 
 /** A KPI card; `prev` undefined = previous period still loading (the delta fills in later). */
 function kpiCard(spec, cur, prev) {
