@@ -282,7 +282,7 @@ def _export_tree(ref: str, into: Path) -> None:
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
 
 
-def compare_with_baseline(ref: str, spans: int, connections: int, rounds: int = 4) -> dict[str, Any]:
+def compare_with_baseline(ref: str, spans: int, connections: int, rounds: int = 6) -> dict[str, Any]:
     """This build against the build at ``ref``, same machine, same run: ``rounds`` interleaved
     pairs whose order alternates (this-baseline, baseline-this, …) so a drift in machine load
     and whatever the first server of a pair leaves behind (page cache, dirty pages) hit both
@@ -308,9 +308,12 @@ def compare_with_baseline(ref: str, spans: int, connections: int, rounds: int = 
     base_rate = statistics.median(r["spans_per_s"] for r in theirs)
     ratio = this_rate / base_rate
     verdict = "PASS" if ratio >= BASELINE_GOAL else "MISS"
+    this_cpu = statistics.median(r["server_cpu_us_per_span"] for r in ours)
+    base_cpu = statistics.median(r["server_cpu_us_per_span"] for r in theirs)
     print(
         f"this build {this_rate:,.0f} spans/s vs baseline {ref} {base_rate:,.0f} spans/s (medians of {rounds}): "
-        f"{ratio:.3f}x — goal >= {BASELINE_GOAL}x: {verdict}"
+        f"{ratio:.3f}x — goal >= {BASELINE_GOAL}x: {verdict}; server CPU per span "
+        f"{this_cpu} vs {base_cpu} µs (less sensitive to other load on the machine)"
     )
     return {
         "baseline_ref": ref,
