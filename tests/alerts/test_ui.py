@@ -113,7 +113,9 @@ def test_alert_and_incident_pages(server: RunningServer) -> None:
             text = page.inner_text("#page")
             assert "Suspected cause" in text and "prompt_version" in text and "v2" in text
             # how the cause was found, and how sure: the test's name and Holm-adjusted p
-            assert "Fisher's exact test" in text and "8 failing requests" in text and "p (holm)" in text.lower(), text
+            assert (
+                "Fisher's exact test" in text and "8 failing requests" in text and "p (holm)" in text.lower()
+            ), text
             page.get_by_role("button", name="Acknowledge").click()
             page.wait_for_function(READY, timeout=20_000)
             page.wait_for_selector("text=acknowledged")

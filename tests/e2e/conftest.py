@@ -29,7 +29,9 @@ CHROMIUM_ARGS = [
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--screenshots", action="store", default=None, help="write page screenshots (PNG) to this folder")
+    parser.addoption(
+        "--screenshots", action="store", default=None, help="write page screenshots (PNG) to this folder"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,12 @@ def page(browser: Any, ui_server: tuple[RunningServer, Seeded]) -> Iterator[Any]
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None)
+    pg.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None
+        ),
+    )
     pg.goto(f"{server.url}/login?key={server.api_key}")
     pg.wait_for_url(f"{server.url}/")
     pg.base_url = server.url  # type: ignore[attr-defined]

@@ -107,7 +107,15 @@ def _messages(role: str, text: str) -> str:
 
 
 def llm_attrs(
-    *, model: str, snapshot: str, prompt: str, answer: str, tokens_in: int, tokens_out: int, ctx: dict[str, Any], ttft_ms: float | None
+    *,
+    model: str,
+    snapshot: str,
+    prompt: str,
+    answer: str,
+    tokens_in: int,
+    tokens_out: int,
+    ctx: dict[str, Any],
+    ttft_ms: float | None,
 ) -> dict[str, Any]:
     attrs = {
         "gen_ai.operation.name": "chat",
@@ -119,21 +127,34 @@ def llm_attrs(
         "gen_ai.usage.input_tokens": tokens_in,
         "gen_ai.usage.output_tokens": tokens_out,
         "gen_ai.response.finish_reasons": ["stop"],
-        "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "You are a concise, friendly support agent. Cite the help-center article you used."}]),
+        "gen_ai.system_instructions": json.dumps(
+            [
+                {
+                    "type": "text",
+                    "content": "You are a concise, friendly support agent. Cite the help-center article you used.",
+                }
+            ]
+        ),
         "gen_ai.input.messages": _messages("user", prompt),
-        "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": answer}], "finish_reason": "stop"}]),
+        "gen_ai.output.messages": json.dumps(
+            [{"role": "assistant", "parts": [{"type": "text", "content": answer}], "finish_reason": "stop"}]
+        ),
         "spyglass.ttft_ms": ttft_ms,
         **ctx,
     }
     return attrs
 
 
-def _send(client: httpx.Client, url: str, api_key: str, spans: list[SpanSpec], service: str = "support-bot") -> None:
+def _send(
+    client: httpx.Client, url: str, api_key: str, spans: list[SpanSpec], service: str = "support-bot"
+) -> None:
     body = {
         "resourceSpans": [
             {
                 "resource": {"attributes": [_attr("service.name", service)]},
-                "scopeSpans": [{"scope": {"name": "spyglass.tests.e2e"}, "spans": [s.to_otlp() for s in spans]}],
+                "scopeSpans": [
+                    {"scope": {"name": "spyglass.tests.e2e"}, "spans": [s.to_otlp() for s in spans]}
+                ],
             }
         ]
     }
@@ -177,50 +198,126 @@ def request_trace(
     t_llm = t_ret + int(retrieval_ms * 1e6) + 1_000_000
     t_llm_end = t_llm + int(llm_ms * 1e6)
     spans = [
-        SpanSpec(tid, ret, root, "retrieve-help-articles", t_ret, t_ret + int(retrieval_ms * 1e6), {
-            "spyglass.span.kind": "retrieval",
-            "spyglass.retrieval.query": question,
-            "spyglass.retrieval.index_version": "help-center@2026-11-20",
-            "spyglass.retrieval.documents": json.dumps([
-                {"id": "kb-1042", "content": "Refunds: duplicate charges are refunded automatically within 3–5 business days.", "score": 0.91},
-                {"id": "kb-0077", "content": "Annual plans: pro-rata refunds during the first 60 days.", "score": 0.84},
-                {"id": "kb-0311", "content": "Shipping times by country.", "score": 0.42},
-            ]),
-            **ctx,
-        }),
+        SpanSpec(
+            tid,
+            ret,
+            root,
+            "retrieve-help-articles",
+            t_ret,
+            t_ret + int(retrieval_ms * 1e6),
+            {
+                "spyglass.span.kind": "retrieval",
+                "spyglass.retrieval.query": question,
+                "spyglass.retrieval.index_version": "help-center@2026-11-20",
+                "spyglass.retrieval.documents": json.dumps(
+                    [
+                        {
+                            "id": "kb-1042",
+                            "content": "Refunds: duplicate charges are refunded automatically within 3–5 business days.",
+                            "score": 0.91,
+                        },
+                        {
+                            "id": "kb-0077",
+                            "content": "Annual plans: pro-rata refunds during the first 60 days.",
+                            "score": 0.84,
+                        },
+                        {"id": "kb-0311", "content": "Shipping times by country.", "score": 0.42},
+                    ]
+                ),
+                **ctx,
+            },
+        ),
     ]
     if refusal:
         answer = "I'm sorry, but I can't help with that request."
     prompt_name, _, version = prompt_version.partition("@")
-    llm_ctx = {**ctx, "spyglass.prompt.name": prompt_name, "spyglass.prompt.version": version,
-               "spyglass.prompt.template": "Answer the customer using the articles.\n\nArticles: {{articles}}\n\nQuestion: {{question}}",
-               "spyglass.prompt.variables": json.dumps({"question": question, "articles": "kb-1042, kb-0077"})}
-    attrs = llm_attrs(model=model, snapshot=snapshot, prompt=question, answer=answer, tokens_in=420 + len(question) * 3,
-                      tokens_out=60 + len(answer) // 3, ctx=llm_ctx, ttft_ms=round(llm_ms * 0.35, 1))
+    llm_ctx = {
+        **ctx,
+        "spyglass.prompt.name": prompt_name,
+        "spyglass.prompt.version": version,
+        "spyglass.prompt.template": "Answer the customer using the articles.\n\nArticles: {{articles}}\n\nQuestion: {{question}}",
+        "spyglass.prompt.variables": json.dumps({"question": question, "articles": "kb-1042, kb-0077"}),
+    }
+    attrs = llm_attrs(
+        model=model,
+        snapshot=snapshot,
+        prompt=question,
+        answer=answer,
+        tokens_in=420 + len(question) * 3,
+        tokens_out=60 + len(answer) // 3,
+        ctx=llm_ctx,
+        ttft_ms=round(llm_ms * 0.35, 1),
+    )
     if error:
-        attrs["error.type"] = {"timeout": "openai.APITimeoutError", "rate_limit": "openai.RateLimitError", "provider_5xx": "openai.InternalServerError"}[error]
+        attrs["error.type"] = {
+            "timeout": "openai.APITimeoutError",
+            "rate_limit": "openai.RateLimitError",
+            "provider_5xx": "openai.InternalServerError",
+        }[error]
         attrs["spyglass.error.class"] = error
         attrs.pop("gen_ai.output.messages")
-    spans.append(SpanSpec(tid, llm, root, f"chat {model}", t_llm, t_llm_end, attrs, error=f"{attrs['error.type']}: request failed" if error else None))
+    spans.append(
+        SpanSpec(
+            tid,
+            llm,
+            root,
+            f"chat {model}",
+            t_llm,
+            t_llm_end,
+            attrs,
+            error=f"{attrs['error.type']}: request failed" if error else None,
+        )
+    )
     end = t_llm_end
     if with_tool and not error:
         tool = ids.span()
         t_tool = t_llm_end + 1_000_000
-        spans.append(SpanSpec(tid, tool, root, "lookup_order", t_tool, t_tool + 35_000_000, {
-            "spyglass.span.kind": "tool", "spyglass.tool.name": "lookup_order",
-            "spyglass.tool.arguments": json.dumps({"order_id": "A-1042", "include_items": True}),
-            "spyglass.tool.result": json.dumps({"status": "shipped", "carrier": "UPS", "eta_days": 2}),
-            "spyglass.tool.status": "ok", **ctx,
-        }))
+        spans.append(
+            SpanSpec(
+                tid,
+                tool,
+                root,
+                "lookup_order",
+                t_tool,
+                t_tool + 35_000_000,
+                {
+                    "spyglass.span.kind": "tool",
+                    "spyglass.tool.name": "lookup_order",
+                    "spyglass.tool.arguments": json.dumps({"order_id": "A-1042", "include_items": True}),
+                    "spyglass.tool.result": json.dumps(
+                        {"status": "shipped", "carrier": "UPS", "eta_days": 2}
+                    ),
+                    "spyglass.tool.status": "ok",
+                    **ctx,
+                },
+            )
+        )
         end = t_tool + 35_000_000
-    spans.insert(0, SpanSpec(tid, root, None, f"{feature}-request", start_ns, end + 1_000_000, {
-        "spyglass.span.kind": "chain", "spyglass.input": question, "spyglass.output": None if error else answer,
-        "error.type": attrs.get("error.type"), **ctx,
-    }, error=f"{attrs['error.type']}: request failed" if error else None))
+    spans.insert(
+        0,
+        SpanSpec(
+            tid,
+            root,
+            None,
+            f"{feature}-request",
+            start_ns,
+            end + 1_000_000,
+            {
+                "spyglass.span.kind": "chain",
+                "spyglass.input": question,
+                "spyglass.output": None if error else answer,
+                "error.type": attrs.get("error.type"),
+                **ctx,
+            },
+            error=f"{attrs['error.type']}: request failed" if error else None,
+        ),
+    )
     return spans
 
 
-def seed(url: str, api_key: str, *, now_ns: int | None = None, n_requests: int = 360, random_seed: int = 7) -> Seeded:
+def seed(
+    url: str, api_key: str, *, now_ns: int | None = None, n_requests: int = 360, random_seed: int = 7
+) -> Seeded:
     """Send the dataset described in the module docstring; returns the ids tests look for."""
     now = now_ns or time.time_ns()
     rnd = random.Random(random_seed)
@@ -266,7 +363,9 @@ def seed(url: str, api_key: str, *, now_ns: int | None = None, n_requests: int =
                     version = "extract@v2"
             model = "gpt-4o-mini" if feature != "search" else "claude-3-5-haiku"
             snapshot = (
-                ("gpt-4o-mini-2025-04-14" if recent else "gpt-4o-mini-2024-07-18") if model == "gpt-4o-mini" else "claude-3-5-haiku-20241022"
+                ("gpt-4o-mini-2025-04-14" if recent else "gpt-4o-mini-2024-07-18")
+                if model == "gpt-4o-mini"
+                else "claude-3-5-haiku-20241022"
             )
             ctx = {
                 "spyglass.feature": feature,
@@ -280,21 +379,65 @@ def seed(url: str, api_key: str, *, now_ns: int | None = None, n_requests: int =
             turn = i // len(sessions)  # successive turns of one session ask different things
             q = QUESTIONS[(i + turn) % len(QUESTIONS)] if feature != "extract" else QUESTIONS[0]
             a = ANSWERS[(i + turn) % len(ANSWERS)] if feature != "extract" else ANSWERS[0]
-            spans = request_trace(ids, start_ns=start, feature=feature, prompt_version=version, model=model, snapshot=snapshot,
-                                  llm_ms=llm_ms, error=err, ctx=ctx, question=q, answer=a, with_tool=(i % 3 == 0),
-                                  refusal=(feature == "support" and i % 53 == 0))
+            spans = request_trace(
+                ids,
+                start_ns=start,
+                feature=feature,
+                prompt_version=version,
+                model=model,
+                snapshot=snapshot,
+                llm_ms=llm_ms,
+                error=err,
+                ctx=ctx,
+                question=q,
+                answer=a,
+                with_tool=(i % 3 == 0),
+                refusal=(feature == "support" and i % 53 == 0),
+            )
             out.trace_ids.append(spans[0].trace_id)
             batch.extend(spans)
             if len(batch) > 400:
                 flush()
         # the XSS trace and the failing trace, at known times
-        ctx = {"spyglass.feature": "support", "spyglass.environment": "production", "spyglass.tenant_id": "tenant-x", "spyglass.release": "2026.11.2", "spyglass.session_id": "sess-xss"}
-        batch.extend(request_trace(ids, start_ns=now - 20 * 60 * 10**9, feature="support", prompt_version="support-answer@v4", model="gpt-4o-mini",
-                                   snapshot="gpt-4o-mini-2025-04-14", llm_ms=700, error=None, ctx=ctx, question='Show me <b>bold</b> & "quotes"',
-                                   answer=XSS_PAYLOAD, with_tool=False, trace_id=XSS_TRACE_ID))
-        failing = request_trace(ids, start_ns=now - 10 * 60 * 10**9, feature="support", prompt_version="support-answer@v4", model="gpt-4o-mini",
-                                snapshot="gpt-4o-mini-2025-04-14", llm_ms=30_000, error="timeout", ctx={**ctx, "spyglass.session_id": "sess-fail"},
-                                question="Where is my order A-1042?", answer="", with_tool=False, trace_id=FAILING_TRACE_ID)
+        ctx = {
+            "spyglass.feature": "support",
+            "spyglass.environment": "production",
+            "spyglass.tenant_id": "tenant-x",
+            "spyglass.release": "2026.11.2",
+            "spyglass.session_id": "sess-xss",
+        }
+        batch.extend(
+            request_trace(
+                ids,
+                start_ns=now - 20 * 60 * 10**9,
+                feature="support",
+                prompt_version="support-answer@v4",
+                model="gpt-4o-mini",
+                snapshot="gpt-4o-mini-2025-04-14",
+                llm_ms=700,
+                error=None,
+                ctx=ctx,
+                question='Show me <b>bold</b> & "quotes"',
+                answer=XSS_PAYLOAD,
+                with_tool=False,
+                trace_id=XSS_TRACE_ID,
+            )
+        )
+        failing = request_trace(
+            ids,
+            start_ns=now - 10 * 60 * 10**9,
+            feature="support",
+            prompt_version="support-answer@v4",
+            model="gpt-4o-mini",
+            snapshot="gpt-4o-mini-2025-04-14",
+            llm_ms=30_000,
+            error="timeout",
+            ctx={**ctx, "spyglass.session_id": "sess-fail"},
+            question="Where is my order A-1042?",
+            answer="",
+            with_tool=False,
+            trace_id=FAILING_TRACE_ID,
+        )
         # fixed span ids so the test can find the failed LLM span
         root_id, ret_id, llm_id = "fa11000000000001", "fa11000000000002", FAILING_SPAN_ID
         failing[0].span_id = root_id
@@ -305,22 +448,49 @@ def seed(url: str, api_key: str, *, now_ns: int | None = None, n_requests: int =
         flush()
         # feedback: thumbs on some traces, a retry signal
         for j, tid in enumerate(out.trace_ids[:120:7]):
-            body: dict[str, Any] = {"trace_id": tid, "thumbs": "down" if j % 4 == 0 else "up", "source": "user"}
+            body: dict[str, Any] = {
+                "trace_id": tid,
+                "thumbs": "down" if j % 4 == 0 else "up",
+                "source": "user",
+            }
             if j % 4 == 0:
                 body["comment"] = "The answer ignored my order number."
-            client.post(f"{url}/api/v1/feedback", json=body, headers={"x-api-key": api_key}).raise_for_status()
-        client.post(f"{url}/api/v1/feedback", json={"trace_id": out.trace_ids[3], "kind": "retry", "source": "system"}, headers={"x-api-key": api_key}).raise_for_status()
+            client.post(
+                f"{url}/api/v1/feedback", json=body, headers={"x-api-key": api_key}
+            ).raise_for_status()
+        client.post(
+            f"{url}/api/v1/feedback",
+            json={"trace_id": out.trace_ids[3], "kind": "retry", "source": "system"},
+            headers={"x-api-key": api_key},
+        ).raise_for_status()
     return out
 
 
-def big_trace(url: str, api_key: str, *, n_spans: int = 5000, now_ns: int | None = None, trace_id: str = BIG_TRACE_ID) -> str:
+def big_trace(
+    url: str, api_key: str, *, n_spans: int = 5000, now_ns: int | None = None, trace_id: str = BIG_TRACE_ID
+) -> str:
     """An agent trace of ``n_spans`` spans (nested steps of LLM calls and tools), one failing tool."""
     now = now_ns or time.time_ns()
     rnd = random.Random(5)
     ids = _Ids(rnd)
     start = now - 30 * 60 * 10**9
     root = ids.span()
-    spans = [SpanSpec(trace_id, root, None, "research-agent", start, start + 240 * 10**9, {"spyglass.span.kind": "agent", "spyglass.agent.name": "researcher", "spyglass.feature": "research", "spyglass.environment": "production"})]
+    spans = [
+        SpanSpec(
+            trace_id,
+            root,
+            None,
+            "research-agent",
+            start,
+            start + 240 * 10**9,
+            {
+                "spyglass.span.kind": "agent",
+                "spyglass.agent.name": "researcher",
+                "spyglass.feature": "research",
+                "spyglass.environment": "production",
+            },
+        )
+    ]
     t = start + 10**6
     step = 0
     while len(spans) < n_spans:
@@ -333,16 +503,40 @@ def big_trace(url: str, api_key: str, *, n_spans: int = 5000, now_ns: int | None
             sid = ids.span()
             dur = rnd.randint(2, 40) * 10**6
             if k % 2 == 0:
-                attrs = llm_attrs(model="gpt-4o-mini", snapshot="gpt-4o-mini-2025-04-14", prompt=f"step {step}: what next?", answer=f"call tool {k}",
-                                  tokens_in=300, tokens_out=20, ctx={"spyglass.feature": "research"}, ttft_ms=dur / 3e6)
+                attrs = llm_attrs(
+                    model="gpt-4o-mini",
+                    snapshot="gpt-4o-mini-2025-04-14",
+                    prompt=f"step {step}: what next?",
+                    answer=f"call tool {k}",
+                    tokens_in=300,
+                    tokens_out=20,
+                    ctx={"spyglass.feature": "research"},
+                    ttft_ms=dur / 3e6,
+                )
                 children.append(SpanSpec(trace_id, sid, step_id, "chat gpt-4o-mini", t, t + dur, attrs))
             else:
                 failed = step == 600 and k == 1
-                children.append(SpanSpec(trace_id, sid, step_id, "web_search", t, t + dur, {
-                    "spyglass.span.kind": "tool", "spyglass.tool.name": "web_search", "spyglass.tool.arguments": json.dumps({"q": f"topic {step}"}),
-                    "spyglass.tool.status": "error" if failed else "ok"}, error="HTTP 503 from search backend" if failed else None))
+                children.append(
+                    SpanSpec(
+                        trace_id,
+                        sid,
+                        step_id,
+                        "web_search",
+                        t,
+                        t + dur,
+                        {
+                            "spyglass.span.kind": "tool",
+                            "spyglass.tool.name": "web_search",
+                            "spyglass.tool.arguments": json.dumps({"q": f"topic {step}"}),
+                            "spyglass.tool.status": "error" if failed else "ok",
+                        },
+                        error="HTTP 503 from search backend" if failed else None,
+                    )
+                )
             t += dur + 10**5
-        spans.append(SpanSpec(trace_id, step_id, root, f"step {step}", step_start, t, {"spyglass.span.kind": "chain"}))
+        spans.append(
+            SpanSpec(trace_id, step_id, root, f"step {step}", step_start, t, {"spyglass.span.kind": "chain"})
+        )
         spans.extend(children)
         step += 1
     with httpx.Client(timeout=60) as client:

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.e2e
 
 def _significant(page: Any) -> dict[str, str]:
     rows = page.locator("#compare-table tbody tr")
-    return {rows.nth(i).get_attribute("data-metric"): rows.nth(i).get_attribute("data-significant") for i in range(rows.count())}
+    return {
+        rows.nth(i).get_attribute("data-metric"): rows.nth(i).get_attribute("data-significant")
+        for i in range(rows.count())
+    }
 
 
 def test_seeded_regression_is_significant(page: Any, snap: Any) -> None:

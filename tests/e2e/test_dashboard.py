@@ -13,7 +13,11 @@ pytestmark = pytest.mark.e2e
 
 
 def _metrics(server: Any, **params: Any) -> dict[str, Any]:
-    resp = httpx.get(f"{server.url}/api/v1/metrics", params={"start": "-24h", **params}, headers={"x-api-key": server.api_key})
+    resp = httpx.get(
+        f"{server.url}/api/v1/metrics",
+        params={"start": "-24h", **params},
+        headers={"x-api-key": server.api_key},
+    )
     resp.raise_for_status()
     return resp.json()
 

@@ -13,7 +13,9 @@ from tests.e2e.seed import XSS_PAYLOAD
 pytestmark = pytest.mark.e2e
 
 
-def test_llm_output_with_script_and_img_onerror_is_shown_as_text(page: Any, ui_server: Any, snap: Any) -> None:
+def test_llm_output_with_script_and_img_onerror_is_shown_as_text(
+    page: Any, ui_server: Any, snap: Any
+) -> None:
     _, seeded = ui_server
     open_page(page, f"/trace/{seeded.xss_trace_id}")
     page.click(".wf-row[data-kind='llm']")

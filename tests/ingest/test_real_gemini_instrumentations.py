@@ -6,24 +6,20 @@ instrumentation; each also writes what the SDK itself parsed, which is the expec
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from genai_prices import Usage, calc_price
 
 from spyglass.fakellm import Behaviour, FakeLLMServer, Scenario
-from spyglass.ingest.pipeline import decode_request, enrich, normalize_request
 from spyglass.model import LlmSpan, SpanKind
+from tests.ingest.capture_runs import run_captures
 from tests.ingest.gemini_capture import REQUEST_MODEL
 
 pytestmark = pytest.mark.integration
 
 MODES = ("gemini-openinference", "gemini-otel")
-ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = "gemini-2.5-flash-preview-09-2025"
 # the provider each convention names: OpenInference says "google"; the OTel instrumentation
 # sends gen_ai.provider.name "gemini" (the pre-1.37 id), which we read as "gcp.gemini"
@@ -51,38 +47,14 @@ def captured(
     fake: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, tuple[list[LlmSpan], list[dict[str, Any]]]]:
     out_dir = tmp_path_factory.mktemp("otlp-gemini")
-    procs = {
-        mode: subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.ingest.gemini_capture",
-                mode,
-                fake.url,
-                str(out_dir / f"{mode}.pb"),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+    spans = run_captures("tests.ingest.gemini_capture", MODES, out_dir, fake.url)
+    return {
+        mode: (
+            [s for s in spans[mode] if s.kind is SpanKind.LLM],
+            json.loads((out_dir / f"{mode}.pb.json").read_text()),
         )
         for mode in MODES
     }
-    result: dict[str, tuple[list[LlmSpan], list[dict[str, Any]]]] = {}
-    for mode, proc in procs.items():
-        try:
-            _, err = proc.communicate(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.returncode == 0, f"{mode}: {err.decode()[-2000:]}"
-        body = (out_dir / f"{mode}.pb").read_bytes()
-        res = normalize_request(decode_request(body, "application/x-protobuf", None), "proj")
-        assert res.rejected == 0, res.errors
-        enrich(res.spans)
-        llm = sorted((s for s in res.spans if s.kind is SpanKind.LLM), key=lambda s: s.start_time_ns)
-        seen = json.loads((out_dir / f"{mode}.pb.json").read_text())
-        result[mode] = (llm, seen)
-    return result
 
 
 def _expected_tokens(usage: dict[str, int]) -> dict[str, int]:

@@ -4,50 +4,21 @@ ingest pipeline (decode -> normalize -> enrich). The spans are produced in subpr
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from genai_prices import Usage, calc_price
 
-from spyglass.ingest.pipeline import decode_request, enrich, normalize_request
 from spyglass.model import LlmSpan, SpanKind
+from tests.ingest.capture_runs import run_captures
 from tests.ingest.instrumented_capture import RESPONSE_MODEL
 
 pytestmark = pytest.mark.integration
 
 MODES = ("openai-v2-latest", "openai-v2-default", "openllmetry", "openinference")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def captured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[LlmSpan]]:
-    out_dir = tmp_path_factory.mktemp("otlp")
-    procs = {
-        mode: subprocess.Popen(
-            [sys.executable, "-m", "tests.ingest.instrumented_capture", mode, str(out_dir / f"{mode}.pb")],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for mode in MODES
-    }
-    result: dict[str, list[LlmSpan]] = {}
-    for mode, proc in procs.items():
-        try:
-            _, err = proc.communicate(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.returncode == 0, f"{mode}: {err.decode()[-2000:]}"
-        body = (out_dir / f"{mode}.pb").read_bytes()
-        decoded = decode_request(body, "application/x-protobuf", None)
-        res = normalize_request(decoded, "proj")
-        assert res.rejected == 0, res.errors
-        enrich(res.spans)
-        result[mode] = sorted(res.spans, key=lambda s: s.start_time_ns)
-    return result
+    return run_captures("tests.ingest.instrumented_capture", MODES, tmp_path_factory.mktemp("otlp"))
 
 
 def _expected_cost(input_tokens: int, output_tokens: int, cached: int = 0) -> float:

@@ -8,13 +8,11 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anthropic
-import httpx
 import openai
 import pytest
 
@@ -22,6 +20,7 @@ import spyglass
 from spyglass.fakellm import FORCE_HEADER, Behaviour, FakeLLMServer, Scenario
 from spyglass.testing.server import RunningServer, run_server
 from tests.fakellm.scenarios import fast_scenario
+from tests.sdk.server_sdk import fetch_trace, sdk_exporting_to
 
 pytestmark = pytest.mark.integration
 
@@ -60,30 +59,8 @@ def fake() -> Iterator[FakeLLMServer]:
 
 @pytest.fixture
 def sdk(server: RunningServer) -> Iterator[None]:
-    spyglass.shutdown()
-    spyglass.init(
-        endpoint=server.url, api_key=server.api_key, environment="test", release="r42", schedule_delay_ms=50
-    )
-    yield
-    spyglass.shutdown()
-
-
-def fetch_trace(
-    server: RunningServer, trace_id: str, min_spans: int = 1, timeout_s: float = 10.0
-) -> dict[str, Any]:
-    spyglass.flush(5)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        resp = httpx.get(
-            f"{server.url}/api/v1/traces/{trace_id}", headers={"x-api-key": server.api_key}, timeout=5
-        )
-        if resp.status_code == 200 and len(resp.json()["spans"]) >= min_spans:
-            return resp.json()
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"trace {trace_id} not stored: {resp.status_code} {resp.text[:300]}\n{server.log_text()[-2000:]}"
-            )
-        time.sleep(0.1)
+    with sdk_exporting_to(server, "r42"):
+        yield
 
 
 def llm_spans(trace: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import openai
 import pytest
 
 import spyglass
 from spyglass.fakellm import Behaviour, FakeLLMServer, Scenario
 from spyglass.testing.server import RunningServer, run_server
+from tests.sdk.server_sdk import fetch_trace, sdk_exporting_to
 
 pytestmark = pytest.mark.integration
 
@@ -58,26 +57,8 @@ def fake() -> Iterator[FakeLLMServer]:
 
 @pytest.fixture
 def sdk(server: RunningServer) -> Iterator[None]:
-    spyglass.shutdown()
-    spyglass.init(
-        endpoint=server.url, api_key=server.api_key, environment="test", release="r-fw", schedule_delay_ms=50
-    )
-    yield
-    spyglass.shutdown()
-
-
-def fetch_trace(server: RunningServer, trace_id: str, min_spans: int = 1) -> dict[str, Any]:
-    spyglass.flush(5)
-    deadline = time.monotonic() + 10
-    while True:
-        resp = httpx.get(
-            f"{server.url}/api/v1/traces/{trace_id}", headers={"x-api-key": server.api_key}, timeout=5
-        )
-        if resp.status_code == 200 and len(resp.json()["spans"]) >= min_spans:
-            return resp.json()
-        if time.monotonic() > deadline:
-            raise AssertionError(f"trace {trace_id} not stored: {resp.status_code} {resp.text[:300]}")
-        time.sleep(0.1)
+    with sdk_exporting_to(server, "r-fw"):
+        yield
 
 
 def counted_llm_spans(trace: dict[str, Any]) -> list[dict[str, Any]]:

@@ -56,7 +56,14 @@ def test_front_end_never_parses_data_as_html() -> None:
         if "vendor" in path.parts:
             continue
         text = path.read_text()
-        for pattern in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        for pattern in (
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ):
             if pattern in text:
                 offenders.append(f"{path.name}: {pattern}")
     assert offenders == []
