@@ -36,7 +36,7 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
 
 #: Modules an app needs beyond ``spyglass[server]`` + openai + anthropic (``pip install 'spyglass[demo]'``).
 APP_REQUIREMENTS: dict[str, tuple[str, ...]] = {
-    "order-assistant": ("langgraph", "langchain_openai", "openinference.instrumentation.langchain"),
+    "order-assistant": ("langgraph.graph", "langchain_openai", "openinference.instrumentation.langchain"),
 }
 
 
