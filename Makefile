@@ -12,9 +12,10 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-# Runtime install: server + SDK + the real openai/anthropic SDKs the demo drives.
+# Runtime install: server + SDK + what the demo drives (the demo extra: the real openai and
+# anthropic SDKs, LangGraph + langchain-openai + its OpenInference instrumentor).
 .stamp-install: pyproject.toml | $(BIN)/python
-	$(PIP) install -q -e ".[server,redaction]" openai anthropic
+	$(PIP) install -q -e ".[server,redaction,demo]"
 	@touch $@
 
 # Everything the tests need (test-side instrumentations, Playwright driver, linters).

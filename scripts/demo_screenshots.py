@@ -3,7 +3,8 @@
     python scripts/demo_screenshots.py --url http://127.0.0.1:4318 --key sg_... [--out docs/img]
 
 Opens the pages where the demo's stories show (dashboard, the v2 vs v3 prompt comparison,
-the model-snapshot page, the most expensive agent trace) in headless Debian Chromium.
+the model-snapshot page, the most expensive agent trace, a LangGraph agent trace) in headless
+Debian Chromium.
 """
 
 from __future__ import annotations
@@ -30,16 +31,25 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    costly = httpx.get(
-        f"{args.url}/api/v1/traces",
-        params={"q": "feature:ops-agent", "sort": "-cost_usd", "limit": 1},
-        headers={"authorization": f"Bearer {args.key}"},
-    ).json()["items"][0]["trace_id"]
+    def traces(**params: object) -> list[dict[str, object]]:
+        return list(
+            httpx.get(
+                f"{args.url}/api/v1/traces", params=params, headers={"authorization": f"Bearer {args.key}"}
+            ).json()["items"]
+        )
+
+    costly = traces(q="feature:ops-agent", sort="-cost_usd", limit=1)[0]["trace_id"]
+    # a LangGraph run that used tools and answered: about 15 spans fit the waterfall on one screen
+    langgraph = min(
+        traces(q="feature:order-assistant status:ok", limit=200),
+        key=lambda t: abs(int(str(t["span_count"])) - 15),
+    )["trace_id"]
     pages = [
         ("demo-dashboard", "/"),
         ("demo-compare-v2-v3", "/compare?dimension=prompt_version&a=v2&b=v3"),
         ("demo-models", "/models"),
         ("demo-runaway-agent", f"/trace/{costly}"),
+        ("demo-langgraph-agent", f"/trace/{langgraph}"),
     ]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -12,9 +12,9 @@ def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "demo",
         help="run a server with 24 h of realistic history and live traffic",
-        description="Start spyglass serve on an embedded store and drive a RAG chatbot, an invoice parser and "
-        "a tool-calling agent through the real openai/anthropic SDKs against a fake provider. History is "
-        "back-filled first, then live traffic flows until Ctrl-C.",
+        description="Start spyglass serve on an embedded store and drive a RAG chatbot, an invoice parser, "
+        "a tool-calling agent and a LangGraph agent (with spyglass[demo]) through the real openai/anthropic "
+        "SDKs against a fake provider. History is back-filled first, then live traffic flows until Ctrl-C.",
     )
     p.add_argument("--port", type=int, default=4318, help="server HTTP port (default 4318)")
     p.add_argument(
@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
         from spyglass.demo import DemoOptions, run_demo
     except ModuleNotFoundError as exc:
         print(
-            f"spyglass demo needs the server extra and the openai/anthropic SDKs (missing {exc.name}): "
-            "pip install 'spyglass[server]' openai anthropic",
+            f"spyglass demo needs the server and demo extras (missing {exc.name}): "
+            "pip install 'spyglass[server,demo]'",
             file=sys.stderr,
         )
         return 2

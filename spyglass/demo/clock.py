@@ -12,10 +12,16 @@ processes): ``time.time_ns``, ``time.perf_counter`` and the ``time_ns`` that
 ``opentelemetry.sdk.trace`` imported, which stamps span start/end and events. Each patched
 function returns real time unless the calling context has a timeline, so threads that are
 not replaying history (OTel's export thread, live traffic) see the real clock.
+
+LangChain's tracer stamps its runs (which OpenInference turns into spans, with those
+times) with ``datetime.now(UTC)``; :func:`patch_datetime` gives such a module a ``datetime``
+whose ``now`` reads the same per-context clock.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import importlib
 import random
 import threading
 import time
@@ -30,6 +36,7 @@ _REAL_PERF_COUNTER_NS = time.perf_counter_ns
 _CURRENT: ContextVar[Timeline | None] = ContextVar("spyglass_demo_timeline", default=None)
 _install_lock = threading.Lock()
 _installed = False
+_datetime_patched: dict[str, object] = {}  # module name -> its original ``datetime``
 
 
 class Timeline:
@@ -108,6 +115,25 @@ def _perf_counter() -> float:
     return timeline.perf_counter() if timeline is not None else _REAL_PERF_COUNTER()
 
 
+class _ClockDatetime(_dt.datetime):
+    """``datetime`` whose ``now()`` reads the calling context's clock (simulated or real)."""
+
+    @classmethod
+    def now(cls, tz: _dt.tzinfo | None = None) -> _dt.datetime:  # type: ignore[override]
+        return _dt.datetime.fromtimestamp(_time_ns() / 1e9, tz)
+
+
+def patch_datetime(module_name: str) -> None:
+    """Make ``module_name``'s ``datetime`` (bound by ``from datetime import datetime``) follow
+    the simulated clock, e.g. ``langchain_core.tracers.core``. Undone by :func:`uninstall`."""
+    with _install_lock:
+        if module_name in _datetime_patched:
+            return
+        module = importlib.import_module(module_name)
+        _datetime_patched[module_name] = getattr(module, "datetime")  # noqa: B009
+        setattr(module, "datetime", _ClockDatetime)  # noqa: B010
+
+
 def install() -> None:
     """Patch the clocks the tracing stack reads (idempotent; see the module docstring)."""
     global _installed
@@ -126,6 +152,9 @@ def uninstall() -> None:
     """Restore the real clocks (tests; the demo's worker processes never need it)."""
     global _installed
     with _install_lock:
+        for module_name, original in _datetime_patched.items():
+            setattr(importlib.import_module(module_name), "datetime", original)  # noqa: B010
+        _datetime_patched.clear()
         if not _installed:
             return
         import opentelemetry.sdk.trace as otel_trace

@@ -7,13 +7,14 @@ deployed services would report them.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
-    app: str  # support-bot | invoice-parser | ops-agent
+    app: str  # support-bot | invoice-parser | ops-agent | order-assistant
     environment: str
     release: str
     per_hour: float  # mean arrivals per hour replayed in the back-fill (sessions, uploads, tasks)
@@ -29,7 +30,27 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment("support-bot", "staging", "support-bot@3.5.0-rc1", per_hour=4, live_per_s=0.05),
     Deployment("invoice-parser", "production", "invoice-parser@1.9.2", per_hour=30, live_per_s=0.5),
     Deployment("ops-agent", "production", "ops-agent@0.8.0", per_hour=12, live_per_s=0.1),
+    # A LangGraph agent (2-4 model calls per request); needs the ``demo`` extra.
+    Deployment("order-assistant", "production", "order-assistant@1.2.0", per_hour=8, live_per_s=0.06),
 )
+
+#: Modules an app needs beyond ``spyglass[server]`` + openai + anthropic (``pip install 'spyglass[demo]'``).
+APP_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "order-assistant": ("langgraph.graph", "langchain_openai", "openinference.instrumentation.langchain"),
+}
+
+
+def missing_modules(app: str) -> list[str]:
+    """The modules ``app`` needs that are not installed (empty: it can run)."""
+    missing = []
+    for module in APP_REQUIREMENTS.get(app, ()):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # a parent package is missing
+            found = False
+        if not found:
+            missing.append(module)
+    return missing
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
-"""``spyglass demo``: a server, a fake provider and four demo deployments, wired together.
+"""``spyglass demo``: a server, a fake provider and five demo deployments, wired together.
 
 Order of events: start ``spyglass serve`` (subprocess, embedded store in ``data_dir``) and
 wait until ready; start the fake provider in this process with the demo scenario; print
 the URL, login link and API key; start one worker process per deployment, each of which
-back-fills history on simulated clocks and then sends live traffic. Ctrl-C / SIGTERM (or
+back-fills history on simulated clocks and then sends live traffic (a deployment whose
+optional packages are missing -- the LangGraph app without ``spyglass[demo]`` -- is skipped
+with a one-line note). Ctrl-C / SIGTERM (or
 ``live_seconds`` elapsed) stops the workers (they flush), then the server (it drains),
 then the provider. ``demo-state.json`` in the data dir remembers the storyline and how far
 history reaches, so a second run continues the story and back-fills only the gap.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spyglass.demo.deployments import DEPLOYMENTS, WorkerConfig
+from spyglass.demo.deployments import DEPLOYMENTS, Deployment, WorkerConfig, missing_modules
 from spyglass.demo.processes import spawn, stop_all
 from spyglass.demo.scenario import demo_scenario
 from spyglass.demo.story import HOUR_S, Story
@@ -120,6 +122,15 @@ class Demo:
         self._children: list[subprocess.Popen[bytes]] = []
         self._server: subprocess.Popen[bytes] | None = None
         self._backfill_reports: list[dict[str, Any]] = []
+        # (index in DEPLOYMENTS, so seeds do not depend on what is installed; deployment)
+        self._deployments: list[tuple[int, Deployment]] = []
+        self._skipped: dict[str, list[str]] = {}  # deployment name -> missing modules
+        for index, deployment in enumerate(DEPLOYMENTS):
+            missing = missing_modules(deployment.app)
+            if missing:
+                self._skipped[deployment.name] = missing
+            else:
+                self._deployments.append((index, deployment))
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -177,7 +188,7 @@ class Demo:
     ) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPYGLASS_")}
         env["PYTHONUNBUFFERED"] = "1"
-        for index, deployment in enumerate(DEPLOYMENTS):
+        for index, deployment in self._deployments:
             config = WorkerConfig(
                 deployment=deployment,
                 story_json=story.to_json(),
@@ -214,7 +225,7 @@ class Demo:
     def _wait_for_backfill(self, started: float) -> bool:
         """Wait for every worker's back-fill report; True when all completed."""
         _say("Back-filling history through the real SDKs (simulated clocks) ...")
-        while len(self._backfill_reports) < len(DEPLOYMENTS) and not self._stop.is_set():
+        while len(self._backfill_reports) < len(self._deployments) and not self._stop.is_set():
             if all(p.poll() is not None for p in self._workers()):
                 break
             self._stop.wait(0.2)
@@ -225,7 +236,7 @@ class Demo:
             _say(
                 f"  {report['deployment']:<28} {report['arrivals']:>5} arrivals, {report['spans_exported']:>6} spans{dropped}"
             )
-        complete = len(self._backfill_reports) == len(DEPLOYMENTS) and not self._stop.is_set()
+        complete = len(self._backfill_reports) == len(self._deployments) and not self._stop.is_set()
         if complete:
             _say(f"History ready in {time.monotonic() - started:.0f}s.")
         return complete
@@ -252,6 +263,11 @@ class Demo:
         _say(f"  API key:      {key}   (admin of the default project)")
         _say(f"  Fake LLM provider: {provider_url}   Data: {self.options.data_dir.resolve()}")
         _say(f"  Replaying {hours:.1f} h of history, then live traffic. Stories: docs/demo.md")
+        for name, missing in self._skipped.items():
+            _say(
+                f"  Skipping {name} (LangGraph app): {', '.join(missing)} not installed;"
+                " `make demo` or pip install 'spyglass[demo]' adds it."
+            )
         _say("")
 
     def _shutdown(self) -> None:

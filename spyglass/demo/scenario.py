@@ -9,6 +9,8 @@ from spyglass.fakellm import Behaviour, LatencySpec, Match, Rule, Scenario
 #: A phrase only the regressed support prompt (v3) contains; the provider answers it worse.
 V3_PHRASE = "Never speculate beyond the sources"
 NEW_MINI_SNAPSHOT = "gpt-4o-mini-2025-04-14"
+#: The LangGraph order assistant's (fake) OpenAI key; its scenario rule matches it.
+ORDER_ASSISTANT_KEY = "sk-demo-order-assistant"
 
 
 def demo_scenario(story: Story, seed: int = 42) -> Scenario:
@@ -62,6 +64,11 @@ def demo_scenario(story: Story, seed: int = 42) -> Scenario:
                     api="anthropic.messages", after=story.runaway_from_s, before=story.runaway_until_s
                 ),
                 behaviour=Behaviour(tool_repeat_rate=0.99, refusal_rate=0.0),
+            ),
+            Rule(
+                name="order assistant: mostly one or two tool rounds, sometimes a direct answer",
+                match=Match(api_key=ORDER_ASSISTANT_KEY),
+                behaviour=Behaviour(tool_call_rate=0.85, tool_repeat_rate=0.4),
             ),
             Rule(
                 name="back-fill: answer at once, report simulated latency in headers",

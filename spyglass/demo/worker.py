@@ -28,6 +28,7 @@ import spyglass
 from spyglass.demo import clock
 from spyglass.demo.apps import InvoiceParser, OpsAgent, SupportBot
 from spyglass.demo.deployments import WorkerConfig
+from spyglass.demo.scenario import ORDER_ASSISTANT_KEY
 from spyglass.demo.story import Story
 from spyglass.demo.transport import SimulatedTimeTransport
 from spyglass.demo.world import arrivals
@@ -38,6 +39,8 @@ LIVE_MAX_IN_FLIGHT = 64  # sessions idle for minutes between turns (user think t
 # The provider keys are fake: the fake provider accepts any key; apps send their own.
 OPENAI_KEY = "sk-demo-not-a-real-key"
 ANTHROPIC_KEY = "sk-ant-demo-not-a-real-key"
+# LangChain's tracer stamps runs with datetime.now(); OpenInference's spans take those times.
+LANGCHAIN_CLOCK_MODULES = ("langchain_core.tracers.core", "langchain_core.tracers.langchain")
 
 
 def build_app(config: WorkerConfig, story: Story) -> Callable[[random.Random], Any]:
@@ -52,6 +55,12 @@ def build_app(config: WorkerConfig, story: Story) -> Callable[[random.Random], A
             base_url=config.provider_url, api_key=ANTHROPIC_KEY, http_client=http, max_retries=0
         )
         return OpsAgent(claude, story, env).run_task
+    if app == "order-assistant":  # optional (spyglass[demo]): imported only here
+        from spyglass.demo.apps.order_assistant import OrderAssistant
+
+        for module in LANGCHAIN_CLOCK_MODULES:
+            clock.patch_datetime(module)
+        return OrderAssistant(config.provider_url, ORDER_ASSISTANT_KEY, http, story).run_request
     gpt = openai.OpenAI(
         base_url=f"{config.provider_url}/v1", api_key=OPENAI_KEY, http_client=http, max_retries=0
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -58,3 +59,19 @@ def test_pause_sleeps_in_real_time() -> None:
     started = time.monotonic()
     clock.pause(50)
     assert time.monotonic() - started >= 0.045
+
+
+def test_patch_datetime_gives_a_module_the_simulated_clock(simulated_clocks) -> None:
+    import langchain_core.tracers.core as lc_core
+
+    original = lc_core.datetime
+    clock.patch_datetime("langchain_core.tracers.core")
+    with clock.simulated_time(DAY_AGO_S):
+        clock.pause(2000)
+        simulated = lc_core.datetime.now(UTC)
+    live = lc_core.datetime.now(UTC)
+    assert simulated.timestamp() == pytest.approx(DAY_AGO_S + 2, abs=0.5)
+    assert simulated.tzinfo is UTC and type(simulated) is datetime  # a plain datetime
+    assert live.timestamp() == pytest.approx(time.time(), abs=5)
+    clock.uninstall()
+    assert lc_core.datetime is original  # restored

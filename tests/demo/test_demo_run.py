@@ -132,9 +132,9 @@ def test_variety_of_tenants_features_versions_environments(demo: DemoRun) -> Non
         }
 
     assert {"acme", "globex", "initech", "umbrella", "qa-internal"} <= groups("tenant_id")
-    assert {"support-chat", "invoice-extraction", "ops-agent"} <= groups("feature")
+    assert {"support-chat", "invoice-extraction", "ops-agent", "order-assistant"} <= groups("feature")
     assert {"production", "staging"} <= groups("environment")
-    assert {"support-bot", "invoice-parser", "ops-agent"} <= groups("service_name")
+    assert {"support-bot", "invoice-parser", "ops-agent", "order-assistant"} <= groups("service_name")
     versions = groups("prompt_version", q="prompt_name:support-answer")  # trace level: "name@version"
     assert {"support-answer@v1", "support-answer@v2", "support-answer@v3"} <= versions
     assert {"openai", "anthropic"} <= groups("provider", level="span", q="kind:llm")
@@ -188,6 +188,17 @@ def test_agent_traces_have_tool_loops_and_a_runaway(demo: DemoRun) -> None:
     assert costs[-1] > 4 * costs[len(costs) // 2]  # the runaway loop's cost blow-up
 
 
+def test_langgraph_app_sends_framework_traces(demo: DemoRun) -> None:
+    traces = demo.get("/api/v1/traces", q="feature:order-assistant", limit=200)["items"]
+    assert len(traces) >= 10
+    with_tool = [t for t in traces if t["span_count"] >= 9]  # model, tools, model: 3 node spans and more
+    assert with_tool
+    spans = demo.get(f"/api/v1/traces/{with_tool[0]['trace_id']}")["spans"]
+    assert {"agent", "chain", "tool", "llm"} <= {s["kind"] for s in spans}
+    assert "ChatOpenAI" in {s["name"] for s in spans}
+    assert any(s["scope_name"] == "spyglass" and s["kind"] == "llm" and s["cost_total_usd"] for s in spans)
+
+
 def test_backfilled_spans_carry_simulated_latency_and_ttft(demo: DemoRun) -> None:
     # history only (before the demo started): nothing there was slept, all of it simulated
     (row,) = demo.metrics(level="span", q="kind:llm stream:true", end="-10m")
@@ -198,7 +209,7 @@ def test_backfilled_spans_carry_simulated_latency_and_ttft(demo: DemoRun) -> Non
 
 def test_sigint_stops_every_child(demo: DemoRun) -> None:
     children = _descendants(demo.process.pid)
-    assert len(children) >= 5  # server + four deployments
+    assert len(children) >= 6  # server + five deployments
     demo.process.send_signal(signal.SIGINT)
     assert demo.process.wait(90) == 0
     deadline = time.monotonic() + 10

@@ -73,7 +73,7 @@ def run_tool(
     with spyglass.span(name, kind="tool") as span:
         span.set_tool(name=name, arguments=json.dumps(arguments))
         try:
-            result = _execute(name, arguments, tenant, story, rng)
+            result = call_backend(name, arguments, tenant, story, rng)
         except ToolError as exc:
             span.set_tool(status="error", result=str(exc))
             span.set_error(exc, error_class="tool_error")
@@ -82,7 +82,8 @@ def run_tool(
         return result, True
 
 
-def _execute(name: str, arguments: dict[str, Any], tenant: str, story: Story, rng: random.Random) -> str:
+def call_backend(name: str, arguments: dict[str, Any], tenant: str, story: Story, rng: random.Random) -> str:
+    """The simulated back-office service behind tool ``name`` (raises :class:`ToolError`)."""
     backend_call = name in ("lookup_order", "get_customer")
     if backend_call and story.backend_down_for(tenant, clock.now_s()) and rng.random() < 0.85:
         clock.pause_lognormal(rng, 2500, 10000)  # the failing service answers slowly, then 503
