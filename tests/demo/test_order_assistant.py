@@ -161,6 +161,10 @@ def test_a_trace_shows_agent_llm_tool_llm_with_counted_calls(backfill: Backfill)
             assert span["response_model"].startswith("gpt-4o-mini-"), span
             framework = by_id[span["parent_span_id"]]  # nested under LangChain's LLM span
             assert framework["kind"] == "llm" and framework["name"] == "ChatOpenAI", framework
+            assert span["counted"] is True and framework["counted"] is False  # the wrapper is not a call
+        # the trace header counts each call once: the innermost LLM span of each nesting
+        assert trace["summary"]["llm_call_count"] == len(counted)
+        assert trace["summary"]["cost_usd"] == pytest.approx(sum(s["cost_total_usd"] for s in counted))
         # the order: a model call before the first tool, and one after the last
         first_tool = min(s["start_time_ns"] for s in tools)
         last_tool = max(_end_ns(s) for s in tools)
