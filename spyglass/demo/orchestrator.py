@@ -114,7 +114,7 @@ def _tail(path: Path) -> str:
 
 class Demo:
     """One run of the demo. ``run()`` blocks until stopped and returns an exit code.
-    ``request_stop()`` is safe from signal handlers and other threads."""
+    ``request_stop()`` is for other threads, ``stop_from_signal`` for signal handlers."""
 
     def __init__(self, options: DemoOptions) -> None:
         self.options = options
@@ -134,6 +134,12 @@ class Demo:
 
     def request_stop(self) -> None:
         self._stop.set()
+
+    def stop_from_signal(self, *_: object) -> None:
+        """A signal handler runs in the main thread, which may be inside ``self._stop.wait()``
+        holding the event's lock: ``Event.set`` there would wait for that lock forever (seen:
+        a demo that ignored SIGINT and SIGTERM). The set is left to a short-lived thread."""
+        threading.Thread(target=self.request_stop, name="demo-stop", daemon=True).start()
 
     def run(self) -> int:
         opts = self.options
@@ -280,9 +286,7 @@ class Demo:
 def run_demo(options: DemoOptions) -> int:
     """Run the demo in the foreground (main thread): Ctrl-C/SIGTERM stop it cleanly."""
     demo = Demo(options)
-    previous = {
-        sig: signal.signal(sig, lambda *_: demo.request_stop()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    previous = {sig: signal.signal(sig, demo.stop_from_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         return demo.run()
     finally:
