@@ -90,6 +90,90 @@ def condition_text(rule: Rule) -> str:
     return f"new prompt version {what} ≥ {c.factor:g} × previous version's after {c.min_requests} requests"
 
 
+def window_at(rule: Rule, now: float, settle_s: float) -> tuple[int, int]:
+    """The settled window ``[now - settle - window, now - settle)`` judged at ``now``, in ns."""
+    end = now - settle_s
+    return (int(end * NS) - int(rule.window_s * NS), int(end * NS))
+
+
+def round_steps(
+    samples: list[Sample], existing: dict[str, dict[str, Any]]
+) -> list[tuple[str, dict[str, Any] | None, Sample | None]]:
+    """What one round steps for a rule: ``(fingerprint, instance row or None, sample or None)``
+    for every sampled group, then for every pending or firing instance whose group vanished
+    from the data (stepped with "condition false")."""
+    out: list[tuple[str, dict[str, Any] | None, Sample | None]] = []
+    seen: set[str] = set()
+    for s in samples:
+        fp = fingerprint(s.labels)
+        seen.add(fp)
+        out.append((fp, existing.get(fp), s))
+    for fp, row in existing.items():
+        if fp not in seen and row["state"] in (AlertState.PENDING, AlertState.FIRING):
+            out.append((fp, row, None))
+    return out
+
+
+@dataclass(slots=True)
+class Step:
+    """One alert's evaluation: its updated instance row (not yet persisted), the state event
+    (``firing``, ``resolved``, ``pending`` or None) and the notification it sends (``firing``,
+    ``renotify``, ``resolved`` or None)."""
+
+    instance: dict[str, Any]
+    event: str | None
+    kind: str | None
+
+
+def advance(
+    project_id: str, rule: Rule, fp: str, row: dict[str, Any] | None, sample: Sample | None, now: float
+) -> Step | None:
+    """The pure part of one alert step, shared by the live engine and the backtest: the
+    state transition (with ``resolve_value`` hysteresis), the episode count and the
+    notification decision (firing, renotify every ``renotify``, resolved). Returns None for a
+    healthy group that has no row. Does no I/O; ``row`` is not modified."""
+    before = status_of(row)
+    cond = False
+    if sample is not None:
+        cond = sample.still_bad if before.state is AlertState.FIRING else sample.breach
+    after = transition(before, cond, now, rule)
+    event = event_of(before, after)
+    if row is None and after.state is AlertState.INACTIVE:
+        return None
+    labels = sample.labels if sample is not None else dict(row["labels"]) if row else {}
+    inst: dict[str, Any] = dict(row) if row else {"id": new_id(), "episode": 0, "labels": labels}
+    inst.update(
+        project_id=project_id,
+        rule_id=rule.id,
+        fingerprint=fp,
+        labels=labels,
+        state=after.state.value,
+        active_since=after.active_since,
+        fired_at=after.fired_at,
+        last_true_at=after.last_true_at,
+        resolved_at=after.resolved_at,
+        updated_at=now,
+    )
+    if sample is not None:
+        inst.update(
+            value=sample.value, threshold=sample.threshold, volume=sample.volume, detail=sample.detail
+        )
+    kind: str | None = None
+    if event == "firing":
+        inst["episode"] = int(inst.get("episode") or 0) + 1
+        inst["last_notified_at"] = now
+        kind = "firing"
+    elif event == "resolved":
+        kind = "resolved"
+    elif (
+        after.state is AlertState.FIRING
+        and now - float(inst.get("last_notified_at") or now) >= rule.renotify_s
+    ):
+        inst["last_notified_at"] = now
+        kind = "renotify"
+    return Step(inst, event, kind)
+
+
 class Evaluator:
     """Runs rounds of rule evaluation; see the module docstring for the contract."""
 
@@ -141,18 +225,11 @@ class Evaluator:
         report: RoundReport,
         quiet: list[dict[str, Any]],
     ) -> None:
-        end = now - self.settle_s
-        samples = sample_rule(rule, self.queries, project_id, end)
+        window = window_at(rule, now, self.settle_s)
+        samples = sample_rule(rule, self.queries, project_id, now - self.settle_s)
         existing = self.repo.instances_for_rule(rule.id or "")
-        window = (int(end * NS) - int(rule.window_s * NS), int(end * NS))
-        seen: set[str] = set()
-        for s in samples:
-            fp = fingerprint(s.labels)
-            seen.add(fp)
-            self._step(project_id, rule, fp, existing.get(fp), s, now, window, muter, report, quiet)
-        for fp, row in existing.items():
-            if fp not in seen and row["state"] in (AlertState.PENDING, AlertState.FIRING):
-                self._step(project_id, rule, fp, row, None, now, window, muter, report, quiet)
+        for fp, row, sample in round_steps(samples, existing):
+            self._step(project_id, rule, fp, row, sample, now, window, muter, report, quiet)
 
     def _step(
         self,
@@ -167,52 +244,19 @@ class Evaluator:
         report: RoundReport,
         quiet: list[dict[str, Any]],
     ) -> None:
-        before = status_of(row)
-        cond = False
-        if sample is not None:
-            cond = sample.still_bad if before.state is AlertState.FIRING else sample.breach
-        after = transition(before, cond, now, rule)
-        event = event_of(before, after)
-        if row is None and after.state is AlertState.INACTIVE:
+        step = advance(project_id, rule, fp, row, sample, now)
+        if step is None:
             return  # a healthy group never seen before: nothing worth a row
-        labels = sample.labels if sample is not None else dict(row["labels"]) if row else {}
-        inst: dict[str, Any] = dict(row) if row else {"id": new_id(), "episode": 0, "labels": labels}
-        inst.update(
-            project_id=project_id,
-            rule_id=rule.id,
-            fingerprint=fp,
-            labels=labels,
-            state=after.state.value,
-            active_since=after.active_since,
-            fired_at=after.fired_at,
-            last_true_at=after.last_true_at,
-            resolved_at=after.resolved_at,
-            updated_at=now,
-        )
-        if sample is not None:
-            inst.update(
-                value=sample.value, threshold=sample.threshold, volume=sample.volume, detail=sample.detail
-            )
+        inst, event, kind = step.instance, step.event, step.kind
+        labels = inst["labels"]
         silenced_by = muter.mutes({**labels, "alertname": rule.name, "severity": rule.severity})
         inst["silenced_by"] = silenced_by
-        kind: str | None = None
         if event == "firing":
-            inst["episode"] = int(inst.get("episode") or 0) + 1
             inst["example_traces"] = self.queries.example_traces(
                 rule, project_id, window[0], window[1], labels
             )
-            inst["last_notified_at"] = now
             if sample is not None:
                 inst["incident_id"] = self.incidents.on_firing(project_id, rule, inst, sample, window, now)
-            kind = "firing"
-        elif event == "resolved":
-            kind = "resolved"
-        elif (
-            after.state is AlertState.FIRING
-            and now - float(inst.get("last_notified_at") or now) >= rule.renotify_s
-        ):
-            inst["last_notified_at"] = now
-            kind = "renotify"
         if not event and not kind:
             if row is None or row["state"] != inst["state"] or row.get("value") != inst.get("value"):
                 quiet.append(inst)
