@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from scipy import stats
 
@@ -37,6 +38,9 @@ from spyglass.alerts.queries import AlertQueries, bad_predicate
 from spyglass.alerts.repository import AlertRepository
 from spyglass.alerts.rules import Rule
 from spyglass.query.compare import holm
+
+if TYPE_CHECKING:
+    from spyglass.alerts.backtest import BacktestResult
 
 CAUSE_DIMENSIONS = (
     "prompt_version",
@@ -274,3 +278,68 @@ class IncidentManager:
         self.repo.add_incident_event(incident_id, now, "note", text, author)
         self.repo.update_incident(incident_id, updated_at=now)
         return True
+
+
+RECONSTRUCTED = "reconstructed"  # the timeline event kind (and title suffix) of a backtest's incident
+
+
+def _utc(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def record_reconstructed(
+    repo: AlertRepository, queries: AlertQueries, project_id: str, rule: Rule, result: BacktestResult
+) -> list[str]:
+    """Store each episode of a backtest as a past incident, marked reconstructed: the title
+    ends with ``(reconstructed)`` and the first timeline event has kind ``reconstructed``
+    ("… never notified"). The suspected cause is computed over the episode's window at firing,
+    as :meth:`IncidentManager.on_firing` does. One incident per episode (no grouping); an
+    episode still firing at the end of the range is closed at the range's end. No alert
+    instance, history or delivery is written. Episodes already recorded (same title and
+    opening time) are skipped, so a second call adds nothing. Returns the new incident ids."""
+    done = {(i["title"], i["opened_at"]) for i in repo.incidents(project_id, None, limit=100_000)}
+    span = f"{_utc(result.start_s)} to {_utc(result.end_s)}"
+    ids = []
+    for ep in result.episodes:
+        group_text = ", ".join(f"{k}={v}" for k, v in ep.labels.items()) or "all traffic"
+        title = f"{rule.name} — {group_text} ({RECONSTRUCTED})"
+        if (title, ep.started_at) in done:
+            continue
+        analysis = suspected_cause(
+            queries, rule, project_id, ep.window[0], ep.window[1], ep.labels, ep.threshold
+        )
+        closed = ep.ended_at if ep.ended_at is not None else result.end_s
+        iid = repo.create_incident(
+            {
+                "project_id": project_id,
+                "title": title,
+                "state": "resolved",
+                "severity": rule.severity,
+                "opened_at": ep.started_at,
+                "resolved_at": closed,
+                "updated_at": closed,
+                "suspected_cause": analysis.causes,
+                "example_traces": ep.example_traces,
+            }
+        )
+        at = ep.started_at
+        repo.add_incident_event(
+            iid,
+            at,
+            RECONSTRUCTED,
+            f"Reconstructed from the history by a backtest of {rule.name} over {span}; never notified.",
+        )
+        repo.add_incident_event(iid, at, "opened", f"Opened by {rule.name} ({group_text})")
+        repo.add_incident_event(iid, at, "analysis", analysis.note)
+        repo.add_incident_event(
+            iid, at, "fired", f"{rule.name} fired for {group_text}: value {ep.value} vs {ep.threshold}"
+        )
+        if ep.ended_at is not None:
+            repo.add_incident_event(iid, closed, "alert_resolved", f"{rule.name} resolved for {group_text}")
+            repo.add_incident_event(iid, closed, "resolved", "All alerts resolved")
+        else:
+            repo.add_incident_event(
+                iid, closed, "resolved", "Still firing at the end of the reconstructed range"
+            )
+        ids.append(iid)
+    return ids
