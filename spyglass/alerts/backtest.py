@@ -20,15 +20,24 @@ Blocking (it runs queries against the span store); call it from a worker thread.
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from spyglass.alerts.conditions import Sample, sample_rule
+from spyglass.alerts.conditions import NS, Sample, sample_rule
 from spyglass.alerts.evaluate import advance, round_steps, window_at
-from spyglass.alerts.queries import AlertQueries
+from spyglass.alerts.queries import (
+    SPANS_TABLE,
+    TRACES_TABLE,
+    AlertQueries,
+    SpanQueryRunner,
+    _as_dicts,
+    _lit,
+)
 from spyglass.alerts.rules import Rule
 from spyglass.alerts.silences import SilenceMuter
 from spyglass.alerts.state import AlertState
@@ -36,6 +45,77 @@ from spyglass.alerts.state import AlertState
 MAX_RANGE_S = 31 * 86400.0  # a preview looks back at most a month
 MAX_EVALUATIONS = 25_000  # 7 days at a 30 s interval is 20,160
 MIN_STEP_S = 1.0
+
+
+_BIG_INT = re.compile(r"(?<![\w.])\d{13,}(?![\w.])")  # nanosecond window bounds
+_SLOT = re.compile(r"\bsg_bt_(\d+)_\b")
+
+
+class ReplayQueries(AlertQueries):
+    """The live :class:`AlertQueries`, with the SQL translation cached by the query's shape.
+
+    A backtest runs the same queries thousands of times, only the window bounds (nanosecond
+    integers) changing, and parsing + rendering the SQL with sqlglot costs several times the
+    query itself. The bounds are swapped for placeholders, the shape is translated once, and
+    the bounds are put back. The first time a shape is seen, its cached rendering is checked
+    against a direct translation; a shape for which they differ is never cached. The SQL sent
+    to the store is therefore exactly what the live engine sends."""
+
+    def __init__(self, store: SpanQueryRunner) -> None:
+        super().__init__(store)
+        self._shapes: dict[str, tuple[str, Any] | None] = {}
+
+    def _run(self, sql: str) -> list[dict[str, Any]]:
+        if "sg_bt_" in sql:
+            return super()._run(sql)
+        nums: list[str] = []
+
+        def slot(m: re.Match[str]) -> str:
+            nums.append(m.group(0))
+            return f"sg_bt_{len(nums) - 1}_"
+
+        shape = _BIG_INT.sub(slot, sql)
+        if shape not in self._shapes:
+            import sqlglot
+
+            template = sqlglot.parse_one(shape, read="duckdb")
+            rendered = template.sql(self.store.dialect)
+            direct = sqlglot.parse_one(sql, read="duckdb").sql(self.store.dialect)
+            same = _SLOT.sub(lambda m: nums[int(m.group(1))], rendered) == direct
+            self._shapes[shape] = (rendered, template) if same else None
+        cached = self._shapes[shape]
+        if cached is None:
+            return super()._run(sql)
+        rendered, template = cached
+        final = _SLOT.sub(lambda m: nums[int(m.group(1))], rendered)
+        return _as_dicts(self.store.query(final, {}), template)
+
+
+_BUCKET_NS = 60 * NS
+
+
+class Coverage:
+    """The minutes of ``[lo_ns, hi_ns)`` in which a span or a trace of the project starts.
+
+    Every query of a rule reads only rows starting inside its look-back (the window, and the
+    trailing baseline before it), so two evaluations whose look-backs hold no row at all get
+    the same samples: the backtest samples an empty look-back once and reuses the result."""
+
+    def __init__(self, queries: AlertQueries, project_id: str, lo_ns: int, hi_ns: int) -> None:
+        parts = [
+            f"SELECT DISTINCT CAST(start_time_ns // {_BUCKET_NS} AS BIGINT) AS b FROM {table} "
+            f"WHERE project_id = {_lit(project_id)} AND start_time_ns >= {int(lo_ns)} "
+            f"AND start_time_ns < {int(hi_ns)}"
+            for table in (SPANS_TABLE, TRACES_TABLE)
+        ]
+        rows = queries._run(" UNION ".join(parts))
+        self.buckets = sorted({int(r["b"]) for r in rows})
+
+    def empty(self, lo_ns: int, hi_ns: int) -> bool:
+        """No row starts in ``[lo_ns, hi_ns)`` (judged by whole minutes: may say False
+        for an empty range, never True for a range with rows)."""
+        i = bisect.bisect_left(self.buckets, lo_ns // _BUCKET_NS)
+        return i == len(self.buckets) or self.buckets[i] * _BUCKET_NS >= hi_ns
 
 
 class BacktestError(ValueError):
@@ -195,14 +275,25 @@ def run_backtest(
     ``silences`` are silence rows (any time); one mutes a notification when it is active at
     that time. ``channels`` are the project's channel names (to flag unknown ones)."""
     n = check_range(start_s, end_s, step_s)
+    if type(queries) is AlertQueries:
+        queries = ReplayQueries(queries.store)
     instances: dict[str, dict[str, Any]] = {}
     open_eps: dict[str, Episode] = {}
     episodes: list[Episode] = []
     labels_extra = {"alertname": rule.name, "severity": rule.severity}
+    lookback_ns = int(rule.window_s * NS) + int((rule.condition.baseline_s or 0) * NS)
+    first_lo = window_at(rule, start_s, settle_s)[1] - lookback_ns
+    coverage = Coverage(queries, project_id, first_lo, window_at(rule, end_s, settle_s)[1] + _BUCKET_NS)
+    empty_samples: list[Sample] | None = None
     for i in range(n):
         now = start_s + i * step_s
-        samples = sample_rule(rule, queries, project_id, now - settle_s)
         window = window_at(rule, now, settle_s)
+        if coverage.empty(window[1] - lookback_ns, window[1]):
+            if empty_samples is None:
+                empty_samples = sample_rule(rule, queries, project_id, now - settle_s)
+            samples = empty_samples
+        else:
+            samples = sample_rule(rule, queries, project_id, now - settle_s)
         muter = (
             SilenceMuter([s for s in silences if s["starts_at"] <= now < s["ends_at"]]) if silences else None
         )

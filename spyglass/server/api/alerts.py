@@ -19,8 +19,16 @@ import anyio.to_thread
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from spyglass.alerts.backtest import MAX_EVALUATIONS, BacktestError
 from spyglass.alerts.queries import validate_filter
-from spyglass.alerts.rules import RuleError, load_rule_file, parse_channel, parse_rule, parse_rule_file
+from spyglass.alerts.rules import (
+    RuleError,
+    load_rule_file,
+    parse_channel,
+    parse_duration_s,
+    parse_rule,
+    parse_rule_file,
+)
 from spyglass.alerts.service import AlertService
 from spyglass.alerts.silences import SilenceError, validate_matchers
 from spyglass.server.deps import AdminKey, ReadKey
@@ -119,6 +127,38 @@ def create_router(service: AlertService) -> APIRouter:
             raise ApiError(409, f"name: a rule named {rule.name!r} exists", "conflict")
         rid = await run(lambda: repo.upsert_rule(key.project_id, rule, "api", service.clock()))
         return _rule_out(await run(repo.get_rule, key.project_id, rid))
+
+    @router.post(
+        "/alerts/rules/preview",
+        summary="Backtest a rule (new or edited) over a past range; persists and notifies nothing",
+    )
+    async def preview_rule(
+        key: ReadKey,
+        doc: Annotated[dict[str, Any], Body()],
+        start: Annotated[float | None, Query(description="epoch seconds; default end - days")] = None,
+        end: Annotated[float | None, Query(description="epoch seconds; default now")] = None,
+        days: Annotated[float, Query(gt=0, description="the range when start is not given")] = 7.0,
+        step: Annotated[str | None, Query(description="e.g. 30s; default the live interval")] = None,
+    ) -> dict[str, Any]:
+        rule = check_rule(doc)
+        end_s = service.clock() if end is None else end
+        start_s = end_s - days * 86400.0 if start is None else start
+        try:
+            step_s = None if step is None else parse_duration_s(step if not step.isdigit() else float(step))
+        except RuleError as e:
+            raise ApiError(400, f"step: {e}", "invalid_range") from None
+        if step_s is None:
+            # the live interval; coarsened (a multiple of it) only when the range needs more
+            # evaluations than a preview runs
+            step_s = service.interval_s
+            n = (end_s - start_s) / step_s
+            if n > MAX_EVALUATIONS - 1:
+                step_s *= -(-n // (MAX_EVALUATIONS - 1))
+        try:
+            result = await run(service.backtest, rule, key.project_id, start_s, end_s, step_s)
+        except BacktestError as e:
+            raise ApiError(400, str(e), "invalid_range") from None
+        return dict(result.to_dict())
 
     @router.get("/alerts/rules/{rule_id}", summary="One rule")
     async def get_rule(key: ReadKey, rule_id: str) -> dict[str, Any]:
@@ -305,6 +345,7 @@ def install(services: Services) -> AlertService:
         base_url=services.settings.public_url,
         settle_s=float(cfg.get("settle_s", 60.0)),
         clock=lambda: services.clock() / 1e9,
+        interval_s=float(cfg.get("interval_s", 30.0)),
     )
 
     def project_ids() -> list[str]:
