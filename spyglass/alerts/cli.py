@@ -31,6 +31,21 @@ def register(subparsers: Any) -> None:
         "--key", default=os.environ.get("SPYGLASS_API_KEY"), help="admin API key (env SPYGLASS_API_KEY)"
     )
     apply.set_defaults(func=run_apply)
+    preview = sub.add_parser(
+        "preview", help="backtest a rule (or each rule of a rules file) on a running server"
+    )
+    preview.add_argument("file", help="a YAML/JSON rule, or a rules file with rules:")
+    preview.add_argument("--days", type=float, default=7.0, help="look back this many days (default 7)")
+    preview.add_argument("--step", default=None, help="evaluation step, e.g. 1m (default the live interval)")
+    preview.add_argument(
+        "--url",
+        default=os.environ.get("SPYGLASS_URL", "http://127.0.0.1:4318"),
+        help="server URL (env SPYGLASS_URL)",
+    )
+    preview.add_argument(
+        "--key", default=os.environ.get("SPYGLASS_API_KEY"), help="API key (env SPYGLASS_API_KEY)"
+    )
+    preview.set_defaults(func=run_preview)
     pack = sub.add_parser("default-pack", help="print the default rule pack as YAML")
     pack.set_defaults(func=run_default_pack)
 
@@ -91,4 +106,78 @@ def run_default_pack(args: argparse.Namespace) -> int:
     from spyglass.alerts.rules import _DEFAULT_PACK
 
     sys.stdout.write(_DEFAULT_PACK.read_text(encoding="utf-8"))
+    return 0
+
+
+def _when(t: float | None) -> str:
+    from datetime import UTC, datetime
+
+    return "still firing" if t is None else datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _num(v: float | None) -> str:
+    return "-" if v is None else f"{v:.4g}"
+
+
+def print_preview(name: str, body: dict[str, Any]) -> None:
+    """The episodes table and the notifications per day of one preview."""
+    t = body["totals"]
+    print(
+        f"{name}: {t['episodes']} episode(s), {t['still_firing']} still firing; "
+        f"{t['notifications']} notification(s) ({t['firing']} firing, {t['renotify']} renotify, "
+        f"{t['resolved']} resolved), {t['suppressed']} suppressed; {body['evaluations']} evaluations "
+        f"every {body['range']['step_s']:g} s"
+    )
+    if body["unknown_channels"]:
+        print(f"  channels not defined in the project: {', '.join(body['unknown_channels'])}")
+    if body["episodes"]:
+        print(f"  {'start (UTC)':<17} {'end (UTC)':<17} {'peak':>10} {'threshold':>10}  group")
+        for e in body["episodes"]:
+            group = ", ".join(f"{k}={v}" for k, v in e["labels"].items()) or "all traffic"
+            print(
+                f"  {_when(e['start']):<17} {_when(e['end']):<17} {_num(e['peak_value']):>10} "
+                f"{_num(e['peak_threshold']):>10}  {group}"
+            )
+        print("  per day: " + ", ".join(f"{d['day']} {d['notifications']}" for d in body["per_day"]))
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    import httpx
+    import yaml
+
+    from spyglass.alerts.rules import RuleError, parse_rule, parse_rule_file
+
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            text = f.read()
+        doc = yaml.safe_load(text)
+        if isinstance(doc, dict) and ("rules" in doc or "channels" in doc):
+            specs = [r.to_spec() for r in parse_rule_file(text, args.file).rules]
+        else:
+            specs = [parse_rule(doc, args.file).to_spec()]
+    except (OSError, yaml.YAMLError, RuleError) as e:
+        print(f"spyglass alerts preview: {e}", file=sys.stderr)
+        return 1
+    if not args.key:
+        print("spyglass alerts preview: an API key is needed (--key or SPYGLASS_API_KEY)", file=sys.stderr)
+        return 2
+    params: dict[str, Any] = {"days": args.days}
+    if args.step:
+        params["step"] = args.step
+    for spec in specs:
+        try:
+            r = httpx.post(
+                args.url.rstrip("/") + "/api/v1/alerts/rules/preview",
+                json=spec,
+                params=params,
+                headers={"Authorization": f"Bearer {args.key}"},
+                timeout=600,
+            )
+        except httpx.HTTPError as e:
+            print(f"spyglass alerts preview: cannot reach {args.url}: {e}", file=sys.stderr)
+            return 1
+        if r.status_code != 200:
+            print(f"spyglass alerts preview: HTTP {r.status_code}: {r.text}", file=sys.stderr)
+            return 1
+        print_preview(spec["name"], r.json())
     return 0
