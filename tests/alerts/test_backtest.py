@@ -92,7 +92,9 @@ def test_renotify_and_resolve_counted_per_day_and_channel(env: AlertEnv) -> None
     result = env.service.backtest(rule, "p1", T0 + 10 * MIN, T0 + 3 * HOUR, MIN)
     [ep] = result.episodes
     kinds = [n["kind"] for n in ep.notifications]
-    assert kinds[0] == "firing" and kinds[-1] == "resolved" and kinds.count("renotify") == 3  # ~65 min firing, every 20 min
+    assert (
+        kinds[0] == "firing" and kinds[-1] == "resolved" and kinds.count("renotify") == 3
+    )  # ~65 min firing, every 20 min
     totals = result.totals()
     assert (totals["firing"], totals["renotify"], totals["resolved"]) == (1, 3, 1)
     assert totals["notifications"] == 2 * 5  # two channels

@@ -80,12 +80,60 @@ function ruleEditor(el, rule, onSaved) {
       onSaved();
     } catch (e) { status.textContent = e.message; status.className = 'filter-error'; }
   };
+  const result = h('div', { id: 'rule-preview' });
+  const preview = async () => {
+    let doc;
+    try { doc = JSON.parse(area.value); } catch (e) { status.textContent = `Not valid JSON: ${e.message}`; return; }
+    status.textContent = ''; status.className = 'muted';
+    result.dataset.state = 'loading';
+    mount(result, spinner('Replaying the rule over the last 7 days…'));
+    try {
+      mount(result, previewView(await send('POST', '/api/v1/alerts/rules/preview?days=7', doc)));
+      result.dataset.state = 'done';
+    } catch (e) {
+      mount(result, h('div', { class: 'filter-error', text: e.message }));
+      result.dataset.state = 'error';
+    }
+  };
   return h('div', { class: 'card', id: 'rule-editor' },
     h('h3', { text: rule ? `Edit ${rule.name}` : 'New rule' }),
     h('p', { class: 'muted', text: 'The rule format of docs/alerts.md, as JSON. Errors name the field.' }),
     area, status,
     h('div', { class: 'pager' }, h('button', { class: 'btn btn-primary', onclick: save }, 'Save'),
-      h('button', { class: 'btn', onclick: () => el.querySelector('#rule-editor')?.remove() }, 'Cancel')));
+      h('button', { class: 'btn', onclick: preview }, 'Preview over the last 7 days'),
+      h('button', { class: 'btn', onclick: () => el.querySelector('#rule-editor')?.remove() }, 'Cancel')),
+    result);
+}
+
+/** A backtest result (POST /api/v1/alerts/rules/preview): totals, a per-day bar of
+ * notifications, and the episodes. Nothing is saved or sent by a preview. */
+function previewView(res) {
+  const t = res.totals;
+  const eps = res.episodes || [];
+  const max = Math.max(1, ...res.per_day.map((d) => d.notifications + d.suppressed));
+  const days = h('table', { class: 'table' },
+    h('thead', {}, h('tr', {}, ['Day (UTC)', 'Firing', 'Renotify', 'Resolved', 'Notifications', ''].map((x) => h('th', { text: x })))),
+    h('tbody', {}, res.per_day.map((d) => h('tr', {},
+      h('td', { text: d.day }), h('td', { text: String(d.firing) }), h('td', { text: String(d.renotify) }),
+      h('td', { text: String(d.resolved) }), h('td', { text: String(d.notifications) + (d.suppressed ? ` (+${d.suppressed} silenced)` : '') }),
+      h('td', {}, h('span', { class: 'badge badge-error', style: { display: 'inline-block', width: `${Math.round((100 * d.notifications) / max)}px` }, text: '' }))))));
+  return h('div', { class: 'card' },
+    h('h3', { text: 'Preview: what this rule would have done' }),
+    h('p', {},
+      h('strong', { id: 'preview-count', text: `${t.episodes} episode(s)` }),
+      ` (${t.still_firing} still firing) over ${res.evaluations} evaluations every ${res.range.step_s} s · ${t.notifications} notification(s): ${t.firing} firing, ${t.renotify} renotify, ${t.resolved} resolved` +
+      (res.channels.length ? '' : ' — the rule has no channels, so nothing would be sent')),
+    (res.unknown_channels || []).length ? h('p', { class: 'filter-error', text: `Channels not defined in this project: ${res.unknown_channels.join(', ')}` }) : null,
+    days,
+    eps.length ? dataTable([
+      { key: 'start', label: 'Fired', render: (r) => when(r.start) },
+      { key: 'end', label: 'Resolved', render: (r) => (r.still_firing ? 'still firing' : when(r.end)) },
+      { key: 'labels', label: 'Group', render: (r) => labelsText(r.labels) },
+      { key: 'peak_value', label: 'Peak', align: 'right', render: (r) => num(r.peak_value) },
+      { key: 'peak_threshold', label: 'Threshold', align: 'right', render: (r) => num(r.peak_threshold) },
+      { key: 'notifications', label: 'Notices', align: 'right', render: (r) => String(r.notifications.length) },
+      { key: 'example_traces', label: 'Example traces', render: (r) => traceLinks(r.example_traces) },
+    ], eps) : empty('This rule would not have fired.'));
 }
 
 async function rulesTab(el, signal, rerender) {
