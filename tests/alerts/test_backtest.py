@@ -193,3 +193,22 @@ def test_replay_queries_send_the_live_sql(env: AlertEnv) -> None:
             sent.clear()
             replay = sample_rule(rule, replay_q, "p1", end)
             assert sent == live_sql and replay == live, rule.name
+
+
+def test_gap_in_traffic_zero_traffic_rule(env: AlertEnv) -> None:
+    """A gap in the data: the window is empty while the baseline is not (the replay may reuse
+    the samples of an empty look-back only when the whole look-back is empty)."""
+    rule = parse_rule(
+        {
+            "name": "quiet",
+            "metric": "volume",
+            "window": "15m",
+            "group_by": ["feature"],
+            "condition": {"kind": "zero_traffic", "baseline": "1h"},
+            "min_volume": 10,
+        }
+    )
+    stream(env.store, T0, T0 + 2 * HOUR, 10.0, feature="a")
+    stream(env.store, T0 + 4 * HOUR, T0 + 5 * HOUR, 10.0, feature="a")
+    live = assert_same(env, rule, T0 + 30 * MIN, T0 + 5 * HOUR, 2 * MIN)
+    assert len(live) == 1 and live[0][1] is not None
