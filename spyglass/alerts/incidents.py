@@ -218,9 +218,17 @@ class IncidentManager:
             severity = max(target["severity"], rule.severity, key=lambda s: _SEVERITY_RANK.get(s, 0))
             examples = list(target.get("example_traces") or [])
             examples += [t for t in instance.get("example_traces") or [] if t not in examples]
-            self.repo.update_incident(
-                incident_id, severity=severity, updated_at=now, example_traces=examples[:10]
-            )
+            changes: dict[str, Any] = {
+                "severity": severity,
+                "updated_at": now,
+                "example_traces": examples[:10],
+            }
+            if cause and not target.get("suspected_cause"):
+                # The opening alert named nothing (e.g. one guardrail block: too few failing
+                # requests); the first joining alert that names a cause gives the incident its own.
+                changes["suspected_cause"] = cause
+                self.repo.add_incident_event(incident_id, now, "analysis", f"{rule.name}: {analysis.note}")
+            self.repo.update_incident(incident_id, **changes)
         self.repo.attach_alert(incident_id, instance, rule.name, now)
         self.repo.add_incident_event(
             incident_id,

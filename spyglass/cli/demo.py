@@ -31,6 +31,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--scale", type=float, default=1.0, help="multiply the back-filled volume (default 1.0)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument(
+        "--no-failures",
+        action="store_true",
+        help="a healthy run: the same traffic without the stories' failures (no incident should open)",
+    )
     p.set_defaults(func=run)
 
 
@@ -56,5 +61,6 @@ def run(args: argparse.Namespace) -> int:
         live_seconds=args.live_seconds,
         scale=args.scale,
         seed=args.seed,
+        failures=not args.no_failures,
     )
     return run_demo(options)

@@ -48,6 +48,7 @@ class DemoOptions:
     scale: float = 1.0  # multiplies the back-fill volume
     seed: int = 42
     provider_port: int = 0
+    failures: bool = True  # False: no story injects a failure (a healthy run, for false alarms)
 
 
 def _say(text: str) -> None:
@@ -78,15 +79,17 @@ def _save_state(data_dir: Path, story: Story, history_until_s: float) -> None:
     )
 
 
-def plan_history(state: dict[str, Any], now: float, hours: float) -> tuple[Story, float]:
+def plan_history(
+    state: dict[str, Any], now: float, hours: float, failures: bool = True
+) -> tuple[Story, float]:
     """The storyline and the start of the back-fill for a run at ``now``, given the saved
-    state of earlier runs: a story still inside the window continues, and only the gap
-    since the history those runs completed is back-filled."""
-    story = Story.starting_at(now, hours)
+    state of earlier runs: a story still inside the window (and with the same ``failures``
+    switch) continues, and only the gap since the history those runs completed is back-filled."""
+    story = Story.starting_at(now, hours, failures)
     if "story" in state:
         with contextlib.suppress(TypeError, ValueError, KeyError):
             previous = Story.from_json(state["story"])
-            if previous.start_s > now - hours * HOUR_S:
+            if previous.start_s > now - hours * HOUR_S and previous.failures == failures:
                 story = previous
     history_from = max(now - hours * HOUR_S, float(state.get("history_until_s", 0) or 0))
     return story, min(history_from, now)
@@ -150,7 +153,7 @@ class Demo:
         key = _api_key(data_dir)
         now = time.time()
         state = _load_state(data_dir)
-        story, history_from = plan_history(state, now, opts.hours)
+        story, history_from = plan_history(state, now, opts.hours, opts.failures)
         url = f"http://{opts.host}:{opts.port}"
         # Only a completed back-fill moves this forward: a failed or interrupted run must
         # not leave a hole that the next run would believe filled.

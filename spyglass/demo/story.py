@@ -23,11 +23,16 @@ class Story:
     runaway_from_s: float  # the ops agent loops on tool calls (cost blow-up) ...
     runaway_until_s: float  # ... until here
     outage_from_s: float  # tenant "globex"'s orders API and CRM fail (ongoing)
+    # False: a healthy run -- no v3 canary (staging stays on v2), no snapshot swap, no runaway
+    # agent, no outage; only the background noise (rare provider errors, refusals ...) is left.
+    # Used to count false alarms: such a run should open no incident.
+    failures: bool = True
 
     @classmethod
-    def starting_at(cls, start_s: float, hours: float) -> Story:
+    def starting_at(cls, start_s: float, hours: float, failures: bool = True) -> Story:
         """The default storyline; event times shrink with ``hours`` so short histories
-        still show every story."""
+        still show every story. ``failures=False``: the same traffic without any story's
+        injected failure."""
         scale = hours / 24.0
 
         def ago(h: float) -> float:
@@ -42,6 +47,7 @@ class Story:
             runaway_from_s=ago(4.5),
             runaway_until_s=ago(3),
             outage_from_s=ago(5),
+            failures=failures,
         )
 
     def to_json(self) -> str:
@@ -54,10 +60,10 @@ class Story:
     def support_prompt_version(self, t_s: float, environment: str, roll: float) -> str:
         """Which support-answer version serves a request at ``t_s`` (``roll`` in [0, 1))."""
         if environment != "production":
-            return "v3"
-        if t_s >= self.v3_canary_s and roll < 0.5:
+            return "v3" if self.failures else "v2"
+        if self.failures and t_s >= self.v3_canary_s and roll < 0.5:
             return "v3"
         return "v2" if t_s >= self.v2_release_s else "v1"
 
     def backend_down_for(self, tenant: str, t_s: float) -> bool:
-        return tenant == "globex" and t_s >= self.outage_from_s
+        return self.failures and tenant == "globex" and t_s >= self.outage_from_s

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from spyglass.alerts.incidents import CauseAnalysis, suspected_cause
-from spyglass.model.span import ErrorClass, StatusCode
-from tests.alerts.conftest import HOUR, MIN, T0, AlertEnv, pack_rule, stream
+from spyglass.model.span import ErrorClass, SpanKind, StatusCode
+from tests.alerts.conftest import HOUR, MIN, T0, AlertEnv, make_span, pack_rule, stream
 
 pytestmark = pytest.mark.integration
 
@@ -221,3 +221,27 @@ def test_a_merely_common_value_is_not_named(env: AlertEnv) -> None:
     assert analysis.failing == 300 and analysis.tested >= 2
     assert analysis.causes == []
     assert analysis.note.startswith("No dimension stands out among 300 failing requests")
+
+
+def test_an_incident_opened_without_a_cause_takes_the_first_joining_alerts_cause(env: AlertEnv) -> None:
+    """One guardrail block pages (too little data to name anything); the refusal alert on the
+    same feature joins the incident a little later and names the prompt version for it."""
+    env.install(pack_rule("safety-violation"))
+    env.install(pack_rule("refusals", for_s=0.0))
+    block = make_span(T0 + 30, kind=SpanKind.GUARDRAIL, guardrail_decision="block", feature="chat")
+    env.store.write_batch([block])
+    env.run(T0 + 2 * MIN, T0 + 2 * MIN, MIN)
+    (incident,) = env.service.repo.incidents("p1")
+    assert incident["suspected_cause"] == []
+    chat = {"feature": "chat", "request_model": "m"}
+    stream(env.store, T0 + 2 * MIN, T0 + 12 * MIN, 2.0, prompt_version="v2", **chat)
+    stream(env.store, T0 + 2 * MIN, T0 + 12 * MIN, 2.0, prompt_version="v3", bad={"refusal": True},
+           bad_from=T0 + 2 * MIN, bad_share=0.2, **chat)  # fmt: skip
+    env.run(T0 + 13 * MIN, T0 + 13 * MIN, MIN)
+    (incident,) = env.service.repo.incidents("p1")
+    full = env.service.repo.get_incident("p1", incident["id"])
+    assert full is not None and {a["rule_name"] for a in full["alerts"]} == {"safety-violation", "refusals"}
+    top = full["suspected_cause"][0]
+    assert (top["dimension"], top["value"]) == ("prompt_version", "v3")
+    analyses = [e["text"] for e in full["timeline"] if e["kind"] == "analysis"]
+    assert analyses[0].startswith("Not enough data") and analyses[1].startswith("refusals: ")

@@ -88,8 +88,6 @@ def create_return_label(order_id: str, reason: str, config: RunnableConfig) -> s
     """Create a prepaid return label for an order; returns the label id and drop-off deadline."""
     _, _, rng = _run(config)
     clock.pause_lognormal(rng, 250, 1500)  # the carrier's API
-    if rng.random() < 0.02:
-        raise ToolError("carrier API returned 502 Bad Gateway")
     return json.dumps(
         {"order_id": order_id, "label": f"RL-{rng.randint(100000, 999999)}", "drop_off_days": 14}
     )

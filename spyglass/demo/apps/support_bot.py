@@ -36,10 +36,12 @@ PROMPTS: dict[str, str] = {
     "v1": "You are the support assistant of {tenant}. Answer the customer's question using the sources below.\n\nSources:\n{sources}",
     "v2": (
         "You are the support assistant of {tenant}. Answer in a friendly, complete way using only the "
-        "sources below, and cite each source you use as [doc-id].\n\nSources:\n{sources}"
+        "sources below, and cite each source you use by its id in brackets, e.g. [source id].\n\nSources:\n{sources}"
     ),
     "v3": (
-        "You are the support assistant of {tenant}. Be brief. " + V3_PHRASE + "; cite sources as [doc-id]; "
+        "You are the support assistant of {tenant}. Be brief. "
+        + V3_PHRASE
+        + "; cite sources by id in brackets; "
         "decline anything the sources do not cover.\n\nSources:\n{sources}"
     ),
 }
@@ -144,7 +146,12 @@ class SupportBot:
                 return TurnResult(root.trace_id, None, failed=True, refused=False, blocked=False)
             blocked = False
             if refusal is None:
-                blocked = not self._citations_ok(text, [d for d, _ in docs])
+                # Sources of this turn, and those the earlier answers cited (checked then): the
+                # model may cite them again from the conversation.
+                earlier = {
+                    c for m in history if m["role"] == "assistant" for c in _CITATION.findall(m["content"])
+                }
+                blocked = not self._citations_ok(text, {d.id for d, _ in docs} | earlier)
             answer = FALLBACK if blocked else (refusal or text)
             root.set_output(answer)
             return TurnResult(
@@ -209,11 +216,11 @@ class SupportBot:
         return "".join(text), ("".join(refusal) or None)
 
     @staticmethod
-    def _citations_ok(text: str, docs: list[Document]) -> bool:
-        """Guardrail: every cited source must be one that was retrieved."""
+    def _citations_ok(text: str, allowed: set[str]) -> bool:
+        """Guardrail: every cited source must be one that was retrieved in this session."""
         with spyglass.span("citation-check", kind="guardrail") as span:
             cited = set(_CITATION.findall(text))
-            unsupported = sorted(cited - {d.id for d in docs})
+            unsupported = sorted(cited - allowed)
             decision = "block" if unsupported else "allow"
             span.set_guardrail(decision, rule="citations-must-be-retrieved")
             span.set_output({"cited": sorted(cited), "unsupported": unsupported})
