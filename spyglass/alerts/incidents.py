@@ -2,8 +2,9 @@
 suspected cause computed from the data.
 
 Grouping: a newly firing alert joins an open incident of its project that was active within
-``group_window_s`` when they share a label value (same ``feature``, same ``model`` …) or the
-same top suspected cause; otherwise it opens a new incident. The incident resolves itself
+``group_window_s`` when they have the same top suspected cause, or when they share a label
+value (same ``feature``, same ``model`` …) and not both name a cause (two different named
+culprits are two problems); otherwise it opens a new incident. The incident resolves itself
 when every attached alert has resolved, and can be acknowledged/resolved/annotated by people.
 
 Suspected cause: for each candidate dimension (prompt version, returned snapshot, release,
@@ -190,12 +191,15 @@ class IncidentManager:
             attached = self.repo.get_incident(project_id, inc["id"]) or {}
             same_labels = any(_shares_cause(labels, a["labels"]) for a in attached.get("alerts", []))
             top = (inc.get("suspected_cause") or [None])[0]
-            same_cause = bool(
-                cause
-                and top
-                and (cause[0]["dimension"], cause[0]["value"]) == (top["dimension"], top["value"])
+            named = bool(cause and top)
+            same_cause = named and (cause[0]["dimension"], cause[0]["value"]) == (
+                top["dimension"],
+                top["value"],
             )
-            if same_labels or same_cause:
+            # Two alerts whose tests name different culprits are two problems, even on the same
+            # feature or model (a prompt regression and a tool outage both on support-chat):
+            # merging them would hide one culprit behind the other.
+            if same_cause or (same_labels and not named):
                 target = inc
                 break
         if target is None:

@@ -245,3 +245,45 @@ def test_an_incident_opened_without_a_cause_takes_the_first_joining_alerts_cause
     assert (top["dimension"], top["value"]) == ("prompt_version", "v3")
     analyses = [e["text"] for e in full["timeline"] if e["kind"] == "analysis"]
     assert analyses[0].startswith("Not enough data") and analyses[1].startswith("refusals: ")
+
+
+def test_two_culprits_on_one_feature_open_two_incidents(env: AlertEnv) -> None:
+    """A tool outage for one tenant and a prompt regression, both on feature support-chat:
+    the label they share must not merge them, or one culprit hides the other."""
+    env.install(pack_rule("provider-errors", for_s=0.0, group_by=["feature"]))
+    env.install(pack_rule("refusals", for_s=0.0, group_by=["feature"]))
+    end = T0 + 15 * MIN
+    common = {"feature": "support-chat", "request_model": "gpt-4o"}
+    stream(env.store, T0, end, 2.0, tenant_id="acme", prompt_version="v2", **common)
+    stream(
+        env.store,
+        T0,
+        end,
+        2.0,
+        tenant_id="globex",
+        prompt_version="v2",
+        bad=ERR,
+        bad_from=T0,
+        bad_share=0.2,
+        **common,
+    )
+    stream(
+        env.store,
+        T0,
+        end,
+        2.0,
+        tenant_id="initech",
+        prompt_version="v3",
+        bad={"refusal": True},
+        bad_from=T0,
+        bad_share=0.3,
+        **common,
+    )
+    env.run(end, end + MIN, MIN)
+    tops = sorted(
+        (inc["suspected_cause"][0]["dimension"], inc["suspected_cause"][0]["value"])
+        for inc in env.service.repo.incidents("p1")
+    )
+    assert ("tenant_id", "globex") in tops
+    assert ("prompt_version", "v3") in tops or ("tenant_id", "initech") in tops
+    assert len(tops) == 2
