@@ -14,6 +14,18 @@ import sys
 from typing import Any
 
 
+def _server_arguments(parser: argparse.ArgumentParser, key_help: str) -> None:
+    """--url and --key of a subcommand that talks to a running server."""
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("SPYGLASS_URL", "http://127.0.0.1:4318"),
+        help="server URL (env SPYGLASS_URL)",
+    )
+    parser.add_argument(
+        "--key", default=os.environ.get("SPYGLASS_API_KEY"), help=f"{key_help} (env SPYGLASS_API_KEY)"
+    )
+
+
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser("alerts", help="check or apply alert rules (YAML)")
     sub = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
@@ -22,14 +34,7 @@ def register(subparsers: Any) -> None:
     check.set_defaults(func=run_check)
     apply = sub.add_parser("apply", help="validate a rules file and apply it to a running server")
     apply.add_argument("file")
-    apply.add_argument(
-        "--url",
-        default=os.environ.get("SPYGLASS_URL", "http://127.0.0.1:4318"),
-        help="server URL (env SPYGLASS_URL)",
-    )
-    apply.add_argument(
-        "--key", default=os.environ.get("SPYGLASS_API_KEY"), help="admin API key (env SPYGLASS_API_KEY)"
-    )
+    _server_arguments(apply, "admin API key")
     apply.set_defaults(func=run_apply)
     preview = sub.add_parser(
         "preview", help="backtest a rule (or each rule of a rules file) on a running server"
@@ -37,14 +42,7 @@ def register(subparsers: Any) -> None:
     preview.add_argument("file", help="a YAML/JSON rule, or a rules file with rules:")
     preview.add_argument("--days", type=float, default=7.0, help="look back this many days (default 7)")
     preview.add_argument("--step", default=None, help="evaluation step, e.g. 1m (default the live interval)")
-    preview.add_argument(
-        "--url",
-        default=os.environ.get("SPYGLASS_URL", "http://127.0.0.1:4318"),
-        help="server URL (env SPYGLASS_URL)",
-    )
-    preview.add_argument(
-        "--key", default=os.environ.get("SPYGLASS_API_KEY"), help="API key (env SPYGLASS_API_KEY)"
-    )
+    _server_arguments(preview, "API key")
     preview.set_defaults(func=run_preview)
     pack = sub.add_parser("default-pack", help="print the default rule pack as YAML")
     pack.set_defaults(func=run_default_pack)

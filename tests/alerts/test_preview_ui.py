@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from spyglass.testing.server import RunningServer, run_server
+from tests.alerts.browser import logged_in_page
 from tests.alerts.test_ui import CHROMIUM, READY, _span
 
 pytestmark = pytest.mark.e2e
@@ -50,30 +51,16 @@ def test_editor_preview_shows_the_api_episodes(server: RunningServer) -> None:
     expected = api.json()["totals"]["episodes"]
     assert expected == 3
 
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{server.url}/login?key={server.api_key}")
-            page.goto(f"{server.url}/#/alerts?tab=rules")
-            page.wait_for_function(READY, timeout=20_000)
-            page.get_by_role("button", name="+ New rule").click()
-            page.fill("#rule-editor textarea", json.dumps(RULE))
-            page.get_by_role("button", name="Preview over the last 7 days").click()
-            page.wait_for_selector("#rule-preview[data-state='done']", timeout=120_000)
-            assert page.inner_text("#preview-count") == f"{expected} episode(s)"
-            text = page.inner_text("#rule-preview")
-            assert "day (utc)" in text.lower() and "(0 still firing)" in text
-            names = {
-                r["name"] for r in httpx.get(f"{server.url}/api/v1/alerts/rules", headers=h).json()["items"]
-            }
-            assert RULE["name"] not in names  # a preview saves nothing
-            assert not errors, errors
-        finally:
-            browser.close()
+    with logged_in_page(server) as (page, errors):
+        page.goto(f"{server.url}/#/alerts?tab=rules")
+        page.wait_for_function(READY, timeout=20_000)
+        page.get_by_role("button", name="+ New rule").click()
+        page.fill("#rule-editor textarea", json.dumps(RULE))
+        page.get_by_role("button", name="Preview over the last 7 days").click()
+        page.wait_for_selector("#rule-preview[data-state='done']", timeout=120_000)
+        assert page.inner_text("#preview-count") == f"{expected} episode(s)"
+        text = page.inner_text("#rule-preview")
+        assert "day (utc)" in text.lower() and "(0 still firing)" in text
+        names = {r["name"] for r in httpx.get(f"{server.url}/api/v1/alerts/rules", headers=h).json()["items"]}
+        assert RULE["name"] not in names  # a preview saves nothing
+        assert not errors, errors

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from spyglass.testing.server import RunningServer, run_server
+from tests.alerts.browser import CHROMIUM, logged_in_page
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 RULES = """
 rules:
   - name: chat-errors
@@ -88,43 +88,31 @@ def test_alert_and_incident_pages(server: RunningServer) -> None:
     assert firing, server.log_text()[-2000:]
     incident_id = firing[0]["incident_id"]
 
-    from playwright.sync_api import sync_playwright
+    with logged_in_page(server) as (page, errors):
+        page.goto(f"{server.url}/#/alerts")
+        page.wait_for_function(READY, timeout=20_000)
+        text = page.inner_text("#page")
+        assert "chat-errors" in text and "firing" in text
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{server.url}/login?key={server.api_key}")
-            page.goto(f"{server.url}/#/alerts")
-            page.wait_for_function(READY, timeout=20_000)
-            text = page.inner_text("#page")
-            assert "chat-errors" in text and "firing" in text
+        page.goto(f"{server.url}/#/alerts?tab=rules")
+        page.wait_for_function(READY, timeout=20_000)
+        assert "chat-errors" in page.inner_text("#page")
 
-            page.goto(f"{server.url}/#/alerts?tab=rules")
-            page.wait_for_function(READY, timeout=20_000)
-            assert "chat-errors" in page.inner_text("#page")
+        page.goto(f"{server.url}/#/incident/{incident_id}")
+        page.wait_for_function(READY, timeout=20_000)
+        text = page.inner_text("#page")
+        assert "Suspected cause" in text and "prompt_version" in text and "v2" in text
+        # how the cause was found, and how sure: the test's name and Holm-adjusted p
+        assert (
+            "Fisher's exact test" in text and "8 failing requests" in text and "p (holm)" in text.lower()
+        ), text
+        page.get_by_role("button", name="Acknowledge").click()
+        page.wait_for_function(READY, timeout=20_000)
+        page.wait_for_selector("text=acknowledged")
 
-            page.goto(f"{server.url}/#/incident/{incident_id}")
-            page.wait_for_function(READY, timeout=20_000)
-            text = page.inner_text("#page")
-            assert "Suspected cause" in text and "prompt_version" in text and "v2" in text
-            # how the cause was found, and how sure: the test's name and Holm-adjusted p
-            assert (
-                "Fisher's exact test" in text and "8 failing requests" in text and "p (holm)" in text.lower()
-            ), text
-            page.get_by_role("button", name="Acknowledge").click()
-            page.wait_for_function(READY, timeout=20_000)
-            page.wait_for_selector("text=acknowledged")
-
-            # the dashboard's incidents card names the cause the same way, as text (no JSON)
-            page.goto(f"{server.url}/#/")
-            page.wait_for_selector("#alerts >> text=prompt_version=v2", timeout=20_000)
-            card = page.inner_text("#alerts")
-            assert "dimension" not in card and "{" not in card
-            assert not errors, errors
-        finally:
-            browser.close()
+        # the dashboard's incidents card names the cause the same way, as text (no JSON)
+        page.goto(f"{server.url}/#/")
+        page.wait_for_selector("#alerts >> text=prompt_version=v2", timeout=20_000)
+        card = page.inner_text("#alerts")
+        assert "dimension" not in card and "{" not in card
+        assert not errors, errors
