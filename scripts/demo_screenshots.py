@@ -2,9 +2,10 @@
 
     python scripts/demo_screenshots.py --url http://127.0.0.1:4318 --key sg_... [--out docs/img]
 
-Opens the pages where the demo's stories show (dashboard, the v2 vs v3 prompt comparison,
-the model-snapshot page, the most expensive agent trace, a LangGraph agent trace) in headless
-Debian Chromium.
+Opens the pages where the demo's stories show (dashboard, the incidents list and the tool
+outage's incident once live traffic has paged — about five minutes —, the v2 vs v3 prompt
+comparison, the model-snapshot page, the most expensive agent trace, a LangGraph agent trace)
+in headless Debian Chromium.
 """
 
 from __future__ import annotations
@@ -44,8 +45,14 @@ def main() -> int:
         traces(q="feature:order-assistant status:ok", limit=200),
         key=lambda t: abs(int(str(t["span_count"])) - 15),
     )["trace_id"]
+    incidents = httpx.get(
+        f"{args.url}/api/v1/incidents", headers={"authorization": f"Bearer {args.key}"}
+    ).json()["items"]
+    outage = next((i["id"] for i in incidents if str(i["title"]).startswith("tool-failures")), None)
     pages = [
         ("demo-dashboard", "/"),
+        ("demo-incidents", "/incidents"),
+        *([("demo-incident-outage", f"/incident/{outage}")] if outage else []),
         ("demo-compare-v2-v3", "/compare?dimension=prompt_version&a=v2&b=v3"),
         ("demo-models", "/models"),
         ("demo-runaway-agent", f"/trace/{costly}"),
