@@ -67,12 +67,28 @@ def _validate(path: str) -> tuple[int, str]:
         return 0, f.read()
 
 
+def _post(args: argparse.Namespace, command: str, path: str, timeout: float, **kwargs: Any) -> Any:
+    """POST to the server named by --url with --key; the JSON answer, or None after printing
+    why not (unreachable, or an HTTP error with the server's message)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {args.key}", **kwargs.pop("headers", {})}
+    try:
+        r = httpx.post(args.url.rstrip("/") + path, headers=headers, timeout=timeout, **kwargs)
+    except httpx.HTTPError as e:
+        print(f"spyglass alerts {command}: cannot reach {args.url}: {e}", file=sys.stderr)
+        return None
+    if r.status_code != 200:
+        print(f"spyglass alerts {command}: HTTP {r.status_code}: {r.text}", file=sys.stderr)
+        return None
+    return r.json()
+
+
 def run_check(args: argparse.Namespace) -> int:
     return _validate(args.file)[0]
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    import httpx
 
     code, text = _validate(args.file)
     if code:
@@ -82,20 +98,16 @@ def run_apply(args: argparse.Namespace) -> int:
             "spyglass alerts apply: an admin API key is needed (--key or SPYGLASS_API_KEY)", file=sys.stderr
         )
         return 2
-    try:
-        r = httpx.post(
-            args.url.rstrip("/") + "/api/v1/alerts/apply",
-            content=text.encode(),
-            headers={"Authorization": f"Bearer {args.key}", "Content-Type": "application/yaml"},
-            timeout=30,
-        )
-    except httpx.HTTPError as e:
-        print(f"spyglass alerts apply: cannot reach {args.url}: {e}", file=sys.stderr)
+    counts = _post(
+        args,
+        "apply",
+        "/api/v1/alerts/apply",
+        30,
+        content=text.encode(),
+        headers={"Content-Type": "application/yaml"},
+    )
+    if counts is None:
         return 1
-    if r.status_code != 200:
-        print(f"spyglass alerts apply: HTTP {r.status_code}: {r.text}", file=sys.stderr)
-        return 1
-    counts = r.json()
     print(f"applied {counts['rules']} rule(s) and {counts['channels']} channel(s) to {args.url}")
     return 0
 
@@ -140,7 +152,6 @@ def print_preview(name: str, body: dict[str, Any]) -> None:
 
 
 def run_preview(args: argparse.Namespace) -> int:
-    import httpx
     import yaml
 
     from spyglass.alerts.rules import RuleError, parse_rule, parse_rule_file
@@ -163,19 +174,8 @@ def run_preview(args: argparse.Namespace) -> int:
     if args.step:
         params["step"] = args.step
     for spec in specs:
-        try:
-            r = httpx.post(
-                args.url.rstrip("/") + "/api/v1/alerts/rules/preview",
-                json=spec,
-                params=params,
-                headers={"Authorization": f"Bearer {args.key}"},
-                timeout=600,
-            )
-        except httpx.HTTPError as e:
-            print(f"spyglass alerts preview: cannot reach {args.url}: {e}", file=sys.stderr)
+        result = _post(args, "preview", "/api/v1/alerts/rules/preview", 600, json=spec, params=params)
+        if result is None:
             return 1
-        if r.status_code != 200:
-            print(f"spyglass alerts preview: HTTP {r.status_code}: {r.text}", file=sys.stderr)
-            return 1
-        print_preview(spec["name"], r.json())
+        print_preview(spec["name"], result)
     return 0

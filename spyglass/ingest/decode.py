@@ -744,19 +744,16 @@ def _json_value(v: Any, depth: int = 0, cut: list[int] | None = None) -> Any:
 def _raw_tree(v: Any, depth: int, cut: list[int] | None) -> Any:
     """A value sent as plain JSON instead of an AnyValue (non-conforming exporters): kept as
     sent, cut at ``MAX_VALUE_DEPTH`` like any other tree."""
-    if type(v) is dict:
-        items: Any = v.items()
-    elif type(v) is list:
-        items = None
-    else:
+    kind = type(v)
+    if kind is not dict and kind is not list:
         return v
     if depth >= MAX_VALUE_DEPTH:
         if cut is not None:
             cut.append(1)
         return TOO_DEEP
-    if items is None:
+    if kind is list:
         return [_raw_tree(x, depth + 1, cut) for x in v]
-    return {k: _raw_tree(x, depth + 1, cut) for k, x in items}
+    return {k: _raw_tree(x, depth + 1, cut) for k, x in v.items()}
 
 
 def _any_string(val: Any) -> Any:

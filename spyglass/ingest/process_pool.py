@@ -55,6 +55,7 @@ class PreparedTables:
     message: str | None  # the OTLP partial-success message, None when there is nothing to say
     stats_delta: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)  # rejections by reason class
+    repairs_delta: dict[str, int] = field(default_factory=dict)  # for the caller's ``bounds.stats``
 
     def tables(self) -> SpanTables | None:
         return SpanTables.from_ipc(self.ipc) if self.ipc is not None else None
@@ -65,7 +66,7 @@ def prepare_tables(
 ) -> PreparedTables:
     """Blocking, runs in a worker: one OTLP trace request -> Arrow IPC of its enriched spans.
     Raises ``IngestError`` for an unreadable body, exactly like ``decode_request``."""
-    before = {**pipeline.stats, **_prefixed(bounds.stats)}
+    before, repairs_before = dict(pipeline.stats), dict(bounds.stats)
     decoded = pipeline.decode_request(body, content_type, content_encoding, max_body_bytes)
     result = pipeline.normalize_request(decoded, project_id)
     ipc = None
@@ -78,16 +79,24 @@ def prepare_tables(
         if tables is not None:
             ipc = tables.to_ipc()
         accepted -= len(failures)
-    after = {**pipeline.stats, **_prefixed(bounds.stats)}
-    delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
-    return PreparedTables(ipc, accepted, result.rejected, result.message(), delta, result.reasons)
+    return PreparedTables(
+        ipc,
+        accepted,
+        result.rejected,
+        result.message(),
+        _delta(before, pipeline.stats),
+        result.reasons,
+        _delta(repairs_before, bounds.stats),
+    )
 
 
-REPAIR_PREFIX = "repaired."
+def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
 
 
-def _prefixed(repairs: dict[str, int]) -> dict[str, int]:
-    return {REPAIR_PREFIX + k: v for k, v in repairs.items()}
+def _add(into: dict[str, int], delta: dict[str, int]) -> None:
+    for key, n in delta.items():
+        into[key] = into.get(key, 0) + n
 
 
 def _warm_up() -> None:
@@ -184,12 +193,8 @@ class IngestProcessPool:
                 self._executor = None
                 self.start()
             raise
-        for key, n in result.stats_delta.items():
-            if key.startswith(REPAIR_PREFIX):
-                key = key[len(REPAIR_PREFIX) :]
-                bounds.stats[key] = bounds.stats.get(key, 0) + n
-            else:
-                pipeline.stats[key] = pipeline.stats.get(key, 0) + n
+        _add(pipeline.stats, result.stats_delta)
+        _add(bounds.stats, result.repairs_delta)
         return result
 
     def close(self) -> None:

@@ -55,13 +55,19 @@ async def accept(
     Raises whatever ``prepare`` raises (``IngestError``) and ``WriterOverloaded``.
     """
     result = await anyio.to_thread.run_sync(prepare, limiter=services.ingest_limiter)
-    accepted = len(result.spans)
+    refused: list[str] = []
     if result.spans:
-        written = await services.writer.submit(result.spans)
-        for failure in written.rejected:  # spans the store could not take, pinned by the writer
-            result.reject(f"rejected span {failure}", "internal")
-        accepted -= len(written.rejected)
-    return _count(services, transport, started, accepted, result.rejected, result.reasons, result.message())
+        refused = (await services.writer.submit(result.spans)).rejected
+    return _count(
+        services,
+        transport,
+        started,
+        len(result.spans),
+        result.rejected,
+        result.reasons,
+        result.message(),
+        refused,
+    )
 
 
 async def accept_body(
@@ -89,16 +95,17 @@ async def accept_body(
     except BrokenProcessPool:  # a worker died (and the pool restarts): do this one here
         return await accept(services, transport, prepare, started)
     tables = prepared.tables()
-    accepted, rejected, reasons = prepared.accepted, prepared.rejected, dict(prepared.reasons)
-    messages = [prepared.message] if prepared.message else []
-    if tables is not None:
-        written = await services.writer.submit_tables(tables)
-        if written.rejected:
-            accepted -= len(written.rejected)
-            rejected += len(written.rejected)
-            reasons["internal"] = reasons.get("internal", 0) + len(written.rejected)
-            messages.extend(f"rejected span {f}" for f in written.rejected[:MAX_ERROR_MESSAGES])
-    return _count(services, transport, started, accepted, rejected, reasons, "; ".join(messages))
+    refused = (await services.writer.submit_tables(tables)).rejected if tables is not None else []
+    return _count(
+        services,
+        transport,
+        started,
+        prepared.accepted,
+        prepared.rejected,
+        prepared.reasons,
+        prepared.message,
+        refused,
+    )
 
 
 def _count(
@@ -109,7 +116,17 @@ def _count(
     rejected: int,
     reasons: dict[str, int],
     message: str | None,
+    refused: list[str],
 ) -> IngestOutcome:
+    """The request's outcome, with ``refused`` (spans the store could not take, pinned by the
+    writer, "trace/span: reason") moved from accepted to rejected; counted in /metrics."""
+    if refused:
+        accepted -= len(refused)
+        rejected += len(refused)
+        reasons = {**reasons, "internal": reasons.get("internal", 0) + len(refused)}
+        message = "; ".join(
+            [*([message] if message else []), *(f"rejected span {f}" for f in refused[:MAX_ERROR_MESSAGES])]
+        )
     m = services.metrics
     m.spans_accepted.labels(transport).inc(accepted)
     for reason, n in reasons.items():
